@@ -1,0 +1,41 @@
+"""Sapporo's interview room booking system for volunteer probation officers."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from booking import cli, errors, extensions, security, templating
+from booking.auth import views as auth
+from booking.rooms import views as rooms
+from config import Config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the booking application."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    app.config.from_object(Config)
+    app.config.update(overrides or {})
+    ensure_secret_key(app)
+    extensions.init_app(app)
+    for blueprint in (auth.bp, rooms.bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def ensure_secret_key(app: Flask) -> None:
+    """Production must set SECRET_KEY; development generates one once and keeps it."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["PRODUCTION"]:
+        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    app.config["SECRET_KEY"] = path.read_text().strip()

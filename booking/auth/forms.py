@@ -1,0 +1,20 @@
+"""Login form: it checks only the shape of the input."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    email = StringField(
+        _l("メールアドレス"),
+        validators=[DataRequired(_l("メールアドレスを入力してください。")), Length(max=254)],
+        render_kw={"autocomplete": "username", "type": "email", "inputmode": "email"},
+    )
+    password = PasswordField(
+        _l("パスワード"),
+        validators=[DataRequired(_l("パスワードを入力してください。")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()

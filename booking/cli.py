@@ -1,0 +1,123 @@
+"""Flask commands: ``flask seed`` and ``flask users ...``."""
+
+import secrets
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from booking.auth import services as accounts
+from booking.auth.models import Role
+from booking.errors import DomainError
+from booking.extensions import db
+from booking.rooms.models import Facility
+from booking.rooms.seed import seed_rooms
+
+DEMO_ACCOUNTS = (
+    ("hogoshi@example.jp", "札幌 太郎", Role.OFFICER, ()),
+    ("desk@example.jp", "窓口 花子", Role.MANAGER, ("kita-ward-center", "higashi-ward-center")),
+    ("admin@example.jp", "管理 一郎", Role.ADMIN, ()),
+)
+
+users = AppGroup("users", help="Manage accounts.")
+
+
+def fail(error: DomainError) -> None:
+    db.session.rollback()
+    raise click.ClickException(error.message)
+
+
+@click.command("seed")
+@click.option("--update", is_flag=True, help="Overwrite facilities and rooms with the data file.")
+@click.option("--demo", is_flag=True, help="Also add a demo officer, manager and admin.")
+def seed(update: bool, demo: bool) -> None:
+    """Load Sapporo's facilities and rooms; safe to run again."""
+    report = seed_rooms(update=update)
+    created = create_demo_accounts() if demo else []
+    db.session.commit()
+    click.echo(
+        f"facilities: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} left as they are"
+    )
+    for email, role, password in created:
+        click.echo(f"demo {role}: {email}  password: {password}")
+    if created:
+        click.echo("These passwords are shown only once.")
+
+
+def create_demo_accounts() -> list[tuple[str, str, str]]:
+    """Add the demo accounts that do not exist yet, each with a fresh random password."""
+    created = []
+    for email, name, role, codes in DEMO_ACCOUNTS:
+        if accounts.find_user(email):
+            continue
+        ids = db.session.scalars(select(Facility.id).where(Facility.code.in_(codes))).all()
+        password = secrets.token_urlsafe(12)
+        accounts.create_user(email, name, role, password, facility_ids=ids)
+        created.append((email, role.value, password))
+    return created
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.OFFICER.value)
+@click.option("--phone", default=None)
+@click.option("--facility", "facility_ids", type=int, multiple=True, help="Facility id served.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email, name, role, phone, facility_ids, password_stdin) -> None:
+    """Add an account."""
+    try:
+        user = accounts.create_user(
+            email,
+            name,
+            Role(role),
+            read_password(password_stdin),
+            phone=phone,
+            facility_ids=facility_ids,
+        )
+    except DomainError as error:
+        fail(error)
+    db.session.commit()
+    click.echo(f"created {user.role.value} {user.email}")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password(email, password_stdin) -> None:
+    """Change a password; the user's open sessions end."""
+    user = accounts.find_user(email) or raise_unknown(email)
+    try:
+        accounts.set_password(user, read_password(password_stdin))
+    except DomainError as error:
+        fail(error)
+    db.session.commit()
+    click.echo(f"password changed for {user.email}")
+
+
+@users.command("deactivate")
+@click.argument("email")
+def deactivate(email) -> None:
+    """Stop an account logging in; its open sessions end."""
+    user = accounts.find_user(email) or raise_unknown(email)
+    accounts.deactivate(user)
+    db.session.commit()
+    click.echo(f"deactivated {user.email}")
+
+
+def raise_unknown(email: str):
+    raise click.ClickException(f"no user with e-mail {email}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed)
+    app.cli.add_command(users)

@@ -1,0 +1,72 @@
+"""When rooms are open: weekly hours, national holidays, the year end and closures."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from booking.extensions import db
+from booking.rooms.models import Closure, Facility, Room
+from booking.timeutil import at_tokyo, is_year_end, national_holiday, tokyo_day_bounds
+
+
+def listed_rooms(today: date) -> list[Room]:
+    """Active rooms of facilities lent today or later, with everything the list shows."""
+    return list(
+        db.session.scalars(
+            select(Room)
+            .join(Room.facility)
+            .where(
+                Room.active,
+                or_(Facility.bookable_until.is_(None), Facility.bookable_until >= today),
+            )
+            .options(
+                selectinload(Room.facility).selectinload(Facility.opening_hours),
+                selectinload(Room.staffed_hours),
+            )
+            .order_by(Facility.id, Room.id)
+        )
+    )
+
+
+def closures_between(starts_at: datetime, ends_at: datetime) -> list[Closure]:
+    """Every closure overlapping the half-open interval [starts_at, ends_at)."""
+    return list(
+        db.session.scalars(
+            select(Closure).where(Closure.starts_at < ends_at, Closure.ends_at > starts_at)
+        )
+    )
+
+
+def closures_on(day: date) -> list[Closure]:
+    return closures_between(*tokyo_day_bounds(day))
+
+
+def closed_reason(room: Room, day: date, closures: Iterable[Closure], locale="ja") -> str | None:
+    """Why ``room`` is closed for the whole of Sapporo's ``day``, or None when it opens."""
+    facility = room.facility
+    if not facility.is_bookable_on(day):
+        return _("施設の利用期間外です")
+    if facility.closes_year_end and is_year_end(day):
+        return _("年末年始（12月29日〜1月3日）は休館です")
+    holiday = national_holiday(day, locale)
+    if facility.closes_on_holidays and holiday:
+        return _("祝日（%(name)s）は休館です", name=holiday)
+    hours = facility.hours_on(day.weekday())
+    if hours is None:
+        return _("この曜日は休館です")
+    opens, closes = at_tokyo(day, hours.opens), at_tokyo(day, hours.closes)
+    for closure in closures:
+        if closure.applies_to(room) and closure.starts_at <= opens and closes <= closure.ends_at:
+            return _("臨時休館：%(reason)s", reason=closure.reason)
+    return None
+
+
+def rooms_by_ward(rooms: Iterable[Room]) -> list[tuple]:
+    """Rooms grouped by ward, in the city's ward order."""
+    groups: dict = {}
+    for room in rooms:
+        groups.setdefault(room.facility.ward, []).append(room)
+    return sorted(groups.items(), key=lambda item: item[0].order)
