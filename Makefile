@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := booking
 
-.PHONY: run test lint format bench translations clean
+.PHONY: run test format bench translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d booking/translations
+	$(BIN)/pybabel compile --use-fuzzy -d booking/translations
 
 run: $(VENV)/.installed translations
 	APP_ENV=development $(BIN)/flask db upgrade
@@ -37,3 +37,8 @@ format: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# For maintainers: collect new texts into the English catalog, then translate them there.
+messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o booking/translations/messages.pot .
+	$(BIN)/pybabel update -i booking/translations/messages.pot -d booking/translations --ignore-obsolete

@@ -54,9 +54,9 @@ limiter = Limiter(key_func=get_remote_address)
 
 def select_locale() -> str:
     """The language the user chose (kept in the session), else Japanese."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
-    chosen = session.get("lang")
+    chosen = session.get("lang") if has_request_context() else None
     return chosen if chosen in current_app.config["LANGUAGES"] else "ja"
 
 

@@ -1,0 +1,167 @@
+"""Fixtures shared by the whole suite: one app per backend, factories, a logged-in client.
+
+Every database test runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+The schema is always made by the migrations, never by create_all().
+"""
+
+import os
+import re
+from datetime import UTC, datetime
+from itertools import count
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from booking import create_app
+from booking.auth import services as accounts
+from booking.auth.models import Role
+from booking.extensions import db
+from booking.rooms.seed import seed_rooms
+
+TEST_PASSWORD = "correct horse battery"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def config_for(database_url: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_ENABLED": False,
+        **extra,
+    }
+
+
+def reset_postgresql(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> str:
+    """A database of one backend, migrated to head once for the session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/suite.sqlite3"
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+        reset_postgresql(url)
+    app = create_app(config_for(url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+class Client(FlaskClient):
+    """Each request gets its own app context and database session, as in production.
+
+    The test's own transaction is committed first, so that the request sees what the test
+    made and the test afterwards reads what the request committed, not a stale snapshot.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url):
+    """The app inside an app context; every table is emptied afterwards."""
+    app = create_app(config_for(database_url))
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def seeded(app):
+    """Sapporo's facilities and rooms, as `flask seed` loads them."""
+    seed_rooms()
+    db.session.commit()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create and commit a user; password TEST_PASSWORD unless given."""
+    serial = count(1)
+
+    def make(role=Role.OFFICER, *, email=None, password=TEST_PASSWORD, facilities=(), **fields):
+        user = accounts.create_user(
+            email or f"user{next(serial)}@example.jp",
+            fields.pop("name", "テスト 利用者"),
+            role,
+            password,
+            facility_ids=[f.id for f in facilities],
+        )
+        for name, value in fields.items():
+            setattr(user, name, value)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def officer(make_user):
+    return make_user(Role.OFFICER, email="officer@example.jp", name="保護司 一郎")
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token a page of ``path`` carries for this client's session."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def log_in(client, email: str, password: str = TEST_PASSWORD, **extra):
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client), **extra}
+    return client.post("/login", data=data)
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    assert log_in(client, officer.email).status_code == 302
+    return client
+
+
+def row_count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the application's clock: clock(datetime(..., tzinfo=...))."""
+    import booking.timeutil
+
+    def set_now(moment: datetime) -> None:
+        monkeypatch.setattr(booking.timeutil, "now_utc", lambda: moment.astimezone(UTC))
+
+    return set_now

@@ -1,0 +1,113 @@
+"""Configuration, error pages and security headers."""
+
+import sqlite3
+
+import pytest
+from werkzeug.exceptions import InternalServerError
+
+from booking import create_app
+from booking.extensions import db
+from tests.conftest import config_for
+
+
+def test_unknown_page_is_a_japanese_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "ページが見つかりません" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_is_a_japanese_500_without_trace(app, client):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "システムエラーが発生しました" in page
+    assert "Traceback" not in page and "secret internals" not in page
+
+
+@pytest.mark.parametrize("status", [400, 403, 405])
+def test_http_errors_render_in_japanese(app, client, status):
+    from flask import abort
+
+    @app.get(f"/fail-{status}")
+    def fail():
+        abort(status)
+
+    response = client.get(f"/fail-{status}")
+    assert response.status_code == status
+    assert '<html lang="ja">' in response.get_data(as_text=True)
+
+
+def test_security_headers(client):
+    headers = client.get("/login").headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, backend):
+    if backend != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert isinstance(raw, sqlite3.Connection)
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == 15000
+
+
+def test_development_secret_key_is_generated_once_and_kept(tmp_path, database_url):
+    overrides = config_for(database_url, SECRET_KEY=None, PRODUCTION=False)
+    first = create_app(overrides | {"SECRET_KEY": None})
+    first.instance_path = str(tmp_path)
+    from booking import ensure_secret_key
+
+    first.config["SECRET_KEY"] = None
+    ensure_secret_key(first)
+    second = create_app(overrides)
+    second.instance_path = str(tmp_path)
+    second.config["SECRET_KEY"] = None
+    ensure_secret_key(second)
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) >= 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_without_secret_key(database_url):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config_for(database_url, SECRET_KEY=None, PRODUCTION=True))
+
+
+def test_production_cookies_are_secure(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    reloaded = importlib.reload(config)
+    try:
+        assert reloaded.Config.SESSION_COOKIE_SECURE is True
+        assert reloaded.Config.PRODUCTION is True
+    finally:
+        monkeypatch.delenv("APP_ENV")
+        importlib.reload(config)
+
+
+def test_csrf_token_never_expires_on_its_own():
+    from config import Config
+
+    assert Config.WTF_CSRF_TIME_LIMIT is None
+
+
+def test_internal_server_error_class_is_mapped(app, client):
+    @app.get("/ise")
+    def ise():
+        raise InternalServerError()
+
+    assert client.get("/ise").status_code == 500

@@ -1,0 +1,53 @@
+"""The migrations make the schema, and they match the models exactly."""
+
+import uuid
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
+
+from booking import create_app
+from booking.extensions import db
+from tests.conftest import config_for
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A brand-new, empty database of the same backend."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/empty.sqlite3"
+        return
+    name = f"empty_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def test_upgrade_from_empty_matches_the_models(empty_database):
+    app = create_app(config_for(empty_database))
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+            tables = set(sa.inspect(connection).get_table_names())
+        db.engine.dispose()
+    assert {"facility", "room", "closure", "user", "opening_hours", "staffed_hours"} <= tables
+
+
+def test_downgrade_to_base_and_back(empty_database):
+    app = create_app(config_for(empty_database))
+    with app.app_context():
+        flask_migrate.upgrade()
+        flask_migrate.downgrade(revision="base")
+        with db.engine.connect() as connection:
+            assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
+        flask_migrate.upgrade()
+        db.engine.dispose()
