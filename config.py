@@ -51,3 +51,6 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes")
 
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    MAX_FUTURE_RESERVATIONS = env_int("MAX_FUTURE_RESERVATIONS", 20)
+    SERIES_MAX_DAYS = env_int("SERIES_MAX_DAYS", 183)

@@ -25,6 +25,46 @@ class NotAllowed(DomainError):
     status = 403
 
 
+class BookingError(DomainError):
+    """A reservation breaks one of the booking rules."""
+
+    field = "starts_at"
+
+
+class NotBookable(BookingError):
+    """The room is not lent at that time: hours, closures, holidays, lending dates."""
+
+
+class OffTheClock(BookingError):
+    """In the past, too far ahead, or off the room's slot step."""
+
+
+class WrongLength(BookingError):
+    field = "minutes"
+
+
+class TooManyReservations(BookingError):
+    field = None
+
+
+class CautionNeedsStaff(BookingError):
+    field = "caution"
+
+
+class Conflict(BookingError):
+    """The room, or the officer, is already booked then."""
+
+    status = 409
+
+
+class RoomTaken(Conflict):
+    pass
+
+
+class OfficerBusy(Conflict):
+    pass
+
+
 def _page_texts() -> dict[int, tuple[str, str]]:
     return {
         400: (_("リクエストが正しくありません"), _("入力内容を確かめて、もう一度お試しください。")),

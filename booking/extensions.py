@@ -68,11 +68,29 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     from flask import current_app, has_app_context
 
     timeout = current_app.config["SQLITE_BUSY_TIMEOUT_MS"] if has_app_context() else 15000
+    # SQLAlchemy, not pysqlite, begins transactions (see _begin_sqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection) -> None:
+    """Write requests take SQLite's write lock when their transaction begins.
+
+    pysqlite's deferred BEGIN lets two requests read "free", then both write; with
+    BEGIN IMMEDIATE the second waits (busy timeout) and then sees the first one's row.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    from flask import has_request_context, request
+
+    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    writing = writing or connection.get_execution_options().get("sqlite_write_lock", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def init_app(app: Flask) -> None:

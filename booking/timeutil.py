@@ -34,9 +34,13 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# Tests set this to stop the clock; it stays None in the running application.
+frozen_now: datetime | None = None
+
+
 def now_utc() -> datetime:
-    """The current time, aware, in UTC; tests replace it to control the clock."""
-    return datetime.now(UTC)
+    """The current time, aware, in UTC."""
+    return frozen_now or datetime.now(UTC)
 
 
 def today_tokyo() -> date:

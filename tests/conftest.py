@@ -6,7 +6,7 @@ The schema is always made by the migrations, never by create_all().
 
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from itertools import count
 
 import flask_migrate
@@ -162,6 +162,71 @@ def clock(monkeypatch):
     import booking.timeutil
 
     def set_now(moment: datetime) -> None:
-        monkeypatch.setattr(booking.timeutil, "now_utc", lambda: moment.astimezone(UTC))
+        monkeypatch.setattr(booking.timeutil, "frozen_now", moment.astimezone(UTC))
 
     return set_now
+
+
+@pytest.fixture
+def facility(app):
+    """A ward office: weekdays 8:45-17:15, closed on national holidays and at the year end."""
+    from booking.rooms.models import Facility, FacilityKind, FeeBasis, OpeningHours, Ward
+
+    facility = Facility(
+        code="test-office",
+        ward=Ward.CHUO,
+        name_ja="テスト区役所",
+        name_en="Test Ward Office",
+        address="札幌市中央区北1条西2丁目",
+        phone="011-211-2345",
+        kind=FacilityKind.SUPPORT_CENTER,
+        fee_basis=FeeBasis.FULL_EXEMPTION,
+        bookable_from=date(2020, 1, 1),
+        opening_hours=[
+            OpeningHours(weekday=d, opens=time(8, 45), closes=time(17, 15)) for d in range(5)
+        ],
+    )
+    db.session.add(facility)
+    db.session.commit()
+    return facility
+
+
+@pytest.fixture
+def make_room(facility):
+    """Add a room to the test facility; staffed 9:30-16:00 on weekdays."""
+    from booking.rooms.models import Room, StaffedHours
+
+    serial = count(1)
+
+    def make(**rules):
+        number = next(serial)
+        room = Room(
+            facility=facility,
+            code=f"room-{number}",
+            name_ja=f"面談室{number}",
+            name_en=f"Room {number}",
+            staffed_hours=[
+                StaffedHours(weekday=d, opens=time(9, 30), closes=time(16)) for d in range(5)
+            ],
+            **rules,
+        )
+        db.session.add(room)
+        db.session.commit()
+        return room
+
+    return make
+
+
+@pytest.fixture
+def room(make_room):
+    return make_room()
+
+
+# Monday 7 April 2025, 9:00 in Sapporo: the suite's usual "now".
+NOW = datetime(2025, 4, 7, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def now(clock):
+    clock(NOW)
+    return NOW

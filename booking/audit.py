@@ -1,0 +1,40 @@
+"""Audit events: who did what to which object, and when; never sensitive content."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from booking.extensions import db
+from booking.timeutil import now_utc
+
+
+class AuditEvent(db.Model):
+    """One change, written in the same transaction as the change itself."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def record(actor, action: str, obj, **details: Any) -> AuditEvent:
+    """Add an audit event for ``obj`` (which must have a public_id or an id)."""
+    event = AuditEvent(
+        at=now_utc(),
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=type(obj).__name__.lower(),
+        object_id=str(getattr(obj, "public_id", None) or obj.id),
+        details=details,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,55 @@
+"""Reading reservations for pages: each function a constant number of queries."""
+
+import uuid
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from booking.auth.models import User
+from booking.extensions import db
+from booking.reservations.models import Reservation, Status
+from booking.rooms.models import Facility, Room
+from booking.timeutil import tokyo
+
+PAST_SHOWN = timedelta(days=180)
+WITH_PLACE = selectinload(Reservation.room).selectinload(Room.facility)
+
+
+def by_public_id(public_id: uuid.UUID) -> Reservation | None:
+    return db.session.scalar(
+        select(Reservation).where(Reservation.public_id == public_id).options(WITH_PLACE)
+    )
+
+
+def mine(officer: User, now: datetime) -> tuple[list[Reservation], list[Reservation]]:
+    """Upcoming (soonest first) and past (latest first) reservations of ``officer``."""
+    rows = db.session.scalars(
+        select(Reservation)
+        .where(Reservation.officer_id == officer.id, Reservation.starts_at > now - PAST_SHOWN)
+        .options(WITH_PLACE.selectinload(Facility.opening_hours))
+        .order_by(Reservation.starts_at)
+    ).all()
+    upcoming = [r for r in rows if r.ends_at > now and r.status is Status.ACTIVE]
+    past = [r for r in reversed(rows) if r not in upcoming]
+    return upcoming, past
+
+
+def form_data(reservation: Reservation) -> SimpleNamespace:
+    """The booking form's fields, filled from an existing reservation."""
+    start = tokyo(reservation.starts_at)
+    return SimpleNamespace(
+        day=start.date(),
+        start=start.time(),
+        minutes=int((reservation.ends_at - reservation.starts_at).total_seconds() // 60),
+        second_officer=reservation.second_officer,
+        probation_officer=reservation.probation_officer.value,
+        notify_desk=reservation.notify_desk,
+        caution=reservation.caution,
+        desk_note=reservation.desk_note,
+        repeat="",
+        interval_weeks=1,
+        repeat_until=None,
+        idempotency_key="",
+    )

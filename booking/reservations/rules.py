@@ -1,0 +1,196 @@
+"""The booking rules, one function each; every one raises the error that names its limit."""
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from booking.auth.models import Role, User
+from booking.errors import (
+    CautionNeedsStaff,
+    NotAllowed,
+    NotBookable,
+    OfficerBusy,
+    OffTheClock,
+    RoomTaken,
+    TooManyReservations,
+    WrongLength,
+)
+from booking.extensions import db
+from booking.reservations.models import LONGEST_SPAN_HOURS, Reservation, Status
+from booking.rooms.models import Closure, Room
+from booking.rooms.services import closed_reason
+from booking.templating import clock, long_date
+from booking.timeutil import at_tokyo, tokyo
+
+
+def ensure_may_book(by: User, officer: User, room: Room) -> None:
+    """Officers book for themselves; staff for any officer at the facilities they serve."""
+    if officer.role is not Role.OFFICER or not officer.active:
+        raise NotAllowed(_("予約できるのは保護司の方だけです。"))
+    if by.id != officer.id and not by.serves(room.facility):
+        raise NotAllowed(_("この予約を操作する権限がありません。"))
+
+
+def ensure_may_change(by: User, reservation: Reservation) -> None:
+    """The officer, that facility's staff and admins may change or cancel a reservation."""
+    if by.id != reservation.officer_id and not by.serves(reservation.room.facility):
+        raise NotAllowed(_("この予約を操作する権限がありません。"))
+
+
+def ensure_in_future(starts_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise OffTheClock(_("過去の日時は予約できません。今より後の時刻を選んでください。"))
+
+
+def ensure_within_window(room: Room, starts_at: datetime, now: datetime, days=None) -> None:
+    """No further ahead than the room's booking window (or a series' own limit)."""
+    days = days or room.window_days
+    last_day = tokyo(now).date() + timedelta(days=days)
+    if tokyo(starts_at).date() > last_day:
+        raise OffTheClock(
+            _("予約は%(days)d日先の%(date)sまでです。", days=days, date=long_date(last_day))
+        )
+
+
+def ensure_facility_open(room: Room, day: date) -> None:
+    """Lending dates, the year end, national holidays and closed weekdays."""
+    if not room.active:
+        raise NotBookable(_("この部屋は現在、予約を受け付けていません。"))
+    reason = closed_reason(room, day, closures=())
+    if reason:
+        raise NotBookable(
+            _("%(date)sは予約できません（%(reason)s）。", date=long_date(day), reason=reason)
+        )
+
+
+def ensure_within_opening_hours(room: Room, starts_at: datetime, ends_at: datetime) -> None:
+    start, end = tokyo(starts_at), tokyo(ends_at)
+    hours = room.facility.hours_on(start.weekday())
+    if start.date() != end.date() and end.time() != datetime.min.time():
+        raise OffTheClock(_("終了は開始と同じ日にしてください。"))
+    if hours is None:  # ensure_facility_open has already refused such a day
+        raise NotBookable(_("この曜日は休館です"))
+    if start.time() < hours.opens:
+        raise NotBookable(_("この部屋は%(time)sからです。", time=clock(hours.opens)))
+    if end > at_tokyo(start.date(), hours.closes):
+        raise NotBookable(_("この部屋は%(time)sまでです。", time=clock(hours.closes)))
+
+
+def ensure_on_slot_step(room: Room, starts_at: datetime, ends_at: datetime) -> None:
+    step = room.slot_minutes
+    start = tokyo(starts_at)
+    minutes = start.hour * 60 + start.minute
+    length = (ends_at - starts_at).total_seconds() / 60
+    if start.second or start.microsecond or minutes % step or length % step:
+        raise OffTheClock(_("開始と終了の時刻は%(step)d分単位で選んでください。", step=step))
+
+
+def ensure_length(room: Room, starts_at: datetime, ends_at: datetime) -> None:
+    minutes = (ends_at - starts_at).total_seconds() / 60
+    if minutes < room.min_minutes:
+        raise WrongLength(_("利用時間は%(n)d分以上にしてください。", n=room.min_minutes))
+    if minutes > room.max_minutes:
+        raise WrongLength(_("利用時間は%(n)d分以内にしてください。", n=room.max_minutes))
+
+
+def ensure_not_in_closure(room: Room, starts_at: datetime, ends_at: datetime) -> None:
+    closure = db.session.scalar(
+        select(Closure)
+        .where(
+            Closure.facility_id == room.facility_id,
+            (Closure.room_id.is_(None)) | (Closure.room_id == room.id),
+            Closure.starts_at < ends_at,
+            Closure.ends_at > starts_at,
+        )
+        .limit(1)
+    )
+    if closure:
+        raise NotBookable(
+            _(
+                "%(start)s〜%(end)sは休館です（%(reason)s）。",
+                start=f"{long_date(closure.starts_at)} {clock(closure.starts_at)}",
+                end=f"{long_date(closure.ends_at)} {clock(closure.ends_at)}",
+                reason=closure.reason,
+            )
+        )
+
+
+def ensure_staffed_for_caution(room: Room, starts_at: datetime, ends_at: datetime) -> None:
+    """A caution-flagged interview happens only while someone is at the desk."""
+    start, end = tokyo(starts_at), tokyo(ends_at)
+    staffed = room.staffed_on(start.weekday())
+    if staffed is None or not staffed.covers(start.time(), end.time()):
+        hours = f"{clock(staffed.opens)}〜{clock(staffed.closes)}" if staffed else _("なし")
+        raise CautionNeedsStaff(
+            _(
+                "慎重対応の面談は、職員がいる時間（この日は%(hours)s）に予約してください。",
+                hours=hours,
+            )
+        )
+
+
+def overlapping(column, value, starts_at: datetime, ends_at: datetime, end_column, exclude):
+    """The first active reservation with ``column == value`` overlapping [starts_at, ends_at)."""
+    query = select(Reservation).where(
+        column == value,
+        Reservation.status == Status.ACTIVE,
+        Reservation.starts_at > starts_at - timedelta(hours=LONGEST_SPAN_HOURS),
+        Reservation.starts_at < ends_at,
+        end_column > starts_at,
+    )
+    if exclude is not None:
+        query = query.where(Reservation.id != exclude.id)
+    return db.session.scalar(query.limit(1))
+
+
+def ensure_room_free(room: Room, starts_at: datetime, blocks_until: datetime, exclude=None):
+    """Nobody else holds the room then, counting the buffer after each reservation."""
+    buffer = timedelta(minutes=room.buffer_minutes)
+    # Our buffer must not reach into the next booking, nor the previous one's into ours.
+    taken = overlapping(
+        Reservation.room_id, room.id, starts_at, blocks_until, Reservation.blocks_until, exclude
+    )
+    if taken:
+        raise RoomTaken(room_taken_message(room, buffer))
+
+
+def room_taken_message(room: Room, buffer: timedelta) -> str:
+    if buffer:
+        return _(
+            "この時間は既に予約があります。前後の予約との間を%(n)d分あけてください。",
+            n=room.buffer_minutes,
+        )
+    return _("この時間は既に予約があります。別の時間か部屋を選んでください。")
+
+
+def ensure_officer_free(officer: User, starts_at: datetime, ends_at: datetime, exclude=None):
+    """An officer cannot be in two rooms at once."""
+    other = overlapping(
+        Reservation.officer_id, officer.id, starts_at, ends_at, Reservation.ends_at, exclude
+    )
+    if other:
+        raise OfficerBusy(
+            _(
+                "この時間には別の予約があります（%(place)s %(start)s〜%(end)s）。",
+                place=other.room.facility.name_ja,
+                start=clock(other.starts_at),
+                end=clock(other.ends_at),
+            )
+        )
+
+
+def ensure_under_limit(officer: User, now: datetime, limit: int) -> None:
+    upcoming = db.session.scalar(
+        select(func.count())
+        .select_from(Reservation)
+        .where(
+            Reservation.officer_id == officer.id,
+            Reservation.status == Status.ACTIVE,
+            Reservation.starts_at > now,
+        )
+    )
+    if upcoming >= limit:
+        raise TooManyReservations(
+            _("今後の予約は%(n)d件までです。先の予約を取り消してからお申し込みください。", n=limit)
+        )

@@ -1,0 +1,176 @@
+"""Use cases: book, change, cancel, check in and out. They never commit; the view does."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from booking import audit
+from booking.auth.models import User
+from booking.errors import InvalidInput, OfficerBusy, RoomTaken
+from booking.extensions import db
+from booking.reservations import rules
+from booking.reservations.models import ProbationOfficer, Reservation, Series, Status
+from booking.rooms.models import Room
+from booking.timeutil import now_utc, tokyo
+
+DESK_NOTE_MAX = 200
+
+
+@dataclass(frozen=True)
+class SafetyDetails:
+    """Who else attends and what the desk should know; nothing about the interviewee."""
+
+    second_officer: bool = False
+    probation_officer: ProbationOfficer = ProbationOfficer.NONE
+    notify_desk: bool = False
+    caution: bool = False
+    desk_note: str = ""
+
+    def as_columns(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where and when: a room over [starts_at, ends_at), in UTC."""
+
+    room: Room
+    starts_at: datetime
+    ends_at: datetime
+    blocks_until: datetime = field(init=False)
+
+    def __post_init__(self):
+        buffer = timedelta(minutes=self.room.buffer_minutes)
+        object.__setattr__(self, "blocks_until", self.ends_at + buffer)
+
+
+def check_slot(slot: Slot, officer: User, safety: SafetyDetails, *, exclude=None, window=None):
+    """Every rule for one reservation; raise the first broken one."""
+    now = now_utc()
+    room, starts_at, ends_at = slot.room, slot.starts_at, slot.ends_at
+    if not starts_at < ends_at:
+        raise InvalidInput(_("終了時刻は開始時刻より後にしてください。"))
+    rules.ensure_in_future(starts_at, now)
+    rules.ensure_within_window(room, starts_at, now, days=window)
+    rules.ensure_facility_open(room, tokyo(starts_at).date())
+    rules.ensure_within_opening_hours(room, starts_at, ends_at)
+    rules.ensure_on_slot_step(room, starts_at, ends_at)
+    rules.ensure_length(room, starts_at, ends_at)
+    rules.ensure_not_in_closure(room, starts_at, ends_at)
+    if safety.caution:
+        rules.ensure_staffed_for_caution(room, starts_at, ends_at)
+    rules.ensure_room_free(room, starts_at, slot.blocks_until, exclude)
+    rules.ensure_officer_free(officer, starts_at, ends_at, exclude)
+
+
+def book(
+    slot: Slot,
+    officer: User,
+    *,
+    by: User,
+    safety: SafetyDetails,
+    idempotency_key: str | None = None,
+    series: Series | None = None,
+    window: int | None = None,
+) -> Reservation:
+    """Reserve ``slot`` for ``officer``; a repeated idempotency key returns the first booking."""
+    rules.ensure_may_book(by, officer, slot.room)
+    if idempotency_key and (earlier := submitted_before(by, idempotency_key)):
+        return earlier
+    check_safety(safety)
+    check_slot(slot, officer, safety, window=window)
+    rules.ensure_under_limit(officer, now_utc(), current_app.config["MAX_FUTURE_RESERVATIONS"])
+    reservation = Reservation(
+        room=slot.room,
+        officer=officer,
+        created_by=by,
+        series=series,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        blocks_until=slot.blocks_until,
+        idempotency_key=idempotency_key,
+        **safety.as_columns(),
+    )
+    try:
+        save(reservation)
+    except DuplicateSubmission:
+        return submitted_before(by, idempotency_key)
+    audit.record(by, "reservation.create", reservation, room_id=slot.room.id)
+    return reservation
+
+
+def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDetails) -> None:
+    """Move a reservation to another time or room, or change its safety details."""
+    rules.ensure_may_change(by, reservation)
+    if not reservation.is_active:
+        raise InvalidInput(_("取り消した予約は変更できません。"))
+    if slot.room.id != reservation.room_id and by.id != reservation.officer_id:
+        rules.ensure_may_book(by, reservation.officer, slot.room)
+    check_safety(safety)
+    check_slot(slot, reservation.officer, safety, exclude=reservation)
+    before = (reservation.room_id, reservation.starts_at, reservation.ends_at)
+    reservation.room = slot.room
+    reservation.starts_at, reservation.ends_at = slot.starts_at, slot.ends_at
+    reservation.blocks_until = slot.blocks_until
+    for name, value in safety.as_columns().items():
+        setattr(reservation, name, value)
+    reservation.touch()
+    save(reservation)
+    audit.record(
+        by,
+        "reservation.change",
+        reservation,
+        before=[before[0], before[1].isoformat(), before[2].isoformat()],
+        after=[slot.room.id, slot.starts_at.isoformat(), slot.ends_at.isoformat()],
+    )
+
+
+def cancel(reservation: Reservation, *, by: User) -> None:
+    """Cancel a reservation; the slot is free again at once."""
+    rules.ensure_may_change(by, reservation)
+    if not reservation.is_active:
+        return
+    reservation.status = Status.CANCELLED
+    reservation.touch()
+    audit.record(by, "reservation.cancel", reservation)
+
+
+def check_safety(safety: SafetyDetails) -> None:
+    note = safety.desk_note
+    if len(note) > DESK_NOTE_MAX:
+        raise InvalidInput(_("窓口へのメモは%(n)d文字以内にしてください。", n=DESK_NOTE_MAX))
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in note):
+        raise InvalidInput(_("窓口へのメモに使えない文字が含まれています。"))
+
+
+def submitted_before(by: User, key: str) -> Reservation | None:
+    return db.session.scalar(
+        select(Reservation).where(
+            Reservation.created_by_id == by.id, Reservation.idempotency_key == key
+        )
+    )
+
+
+class DuplicateSubmission(Exception):
+    """The same form was submitted twice at the same moment."""
+
+
+def save(reservation: Reservation) -> None:
+    """Flush in a savepoint; the database's no-overlap rules become the same conflict errors."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(reservation)
+            db.session.flush()
+    except IntegrityError as error:
+        message = str(error.orig)
+        if "reservation_room_no_overlap" in message:
+            raise RoomTaken(rules.room_taken_message(reservation.room, timedelta(0))) from None
+        if "reservation_officer_no_overlap" in message:
+            raise OfficerBusy(_("この時間には別の予約があります。")) from None
+        if "idempotency_key" in message:
+            raise DuplicateSubmission from None
+        raise
