@@ -42,6 +42,16 @@ def reset_postgresql(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Argon2id still, with the cheapest parameters: the suite hashes hundreds of passwords."""
+    from argon2 import PasswordHasher
+
+    strong, accounts.hasher = accounts.hasher, PasswordHasher(time_cost=1, memory_cost=1024)
+    yield
+    accounts.hasher = strong
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory) -> str:
     """A database of one backend, migrated to head once for the session."""

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from booking.errors import DomainError
 from booking.reservations.models import ProbationOfficer, Repeat
+from booking.reservations.series import Plan
 from booking.reservations.services import DESK_NOTE_MAX, SafetyDetails, Slot
 from booking.rooms.models import Room
 from booking.timeutil import at_tokyo
@@ -113,6 +114,24 @@ class ReservationForm(FlaskForm):
     def slot(self, room: Room) -> Slot:
         starts_at = at_tokyo(self.day.data, self.start.data)
         return Slot(room, starts_at, starts_at + timedelta(minutes=self.minutes.data))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.repeat.data and not self.repeat_until.data and not self.repeat_until.errors:
+            self.repeat_until.errors.append(_l("繰り返しの最終日を入力してください。"))
+            return False
+        return valid
+
+    def plan(self, room: Room) -> Plan:
+        return Plan(
+            room=room,
+            first_day=self.day.data,
+            starts=self.start.data,
+            minutes=self.minutes.data,
+            repeat=Repeat(self.repeat.data),
+            last_day=self.repeat_until.data,
+            interval_weeks=self.interval_weeks.data,
+        )
 
     def safety(self) -> SafetyDetails:
         return SafetyDetails(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
 from booking.rooms.models import Room, str_enum
-from booking.timeutil import now_utc
+from booking.timeutil import now_utc, tokyo, tokyo_day_bounds
 
 if TYPE_CHECKING:
     from booking.auth.models import User
@@ -152,6 +152,11 @@ class Reservation(db.Model):
         if self.checked_out_at:
             return State.LEFT
         return State.IN_ROOM if self.checked_in_at else State.BOOKED
+
+    def can_check_in(self, now: datetime, early: timedelta) -> bool:
+        """From ``early`` before the start until the end of the reservation's Sapporo day."""
+        day_ends = tokyo_day_bounds(tokyo(self.starts_at).date())[1]
+        return self.is_active and self.starts_at - early <= now < day_ends
 
     def touch(self) -> None:
         """Record a change: calendar feeds see a new version and update time."""

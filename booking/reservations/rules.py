@@ -180,8 +180,8 @@ def ensure_officer_free(officer: User, starts_at: datetime, ends_at: datetime, e
         )
 
 
-def ensure_under_limit(officer: User, now: datetime, limit: int) -> None:
-    upcoming = db.session.scalar(
+def upcoming_count(officer: User, now: datetime) -> int:
+    return db.session.scalar(
         select(func.count())
         .select_from(Reservation)
         .where(
@@ -190,7 +190,13 @@ def ensure_under_limit(officer: User, now: datetime, limit: int) -> None:
             Reservation.starts_at > now,
         )
     )
-    if upcoming >= limit:
-        raise TooManyReservations(
-            _("今後の予約は%(n)d件までです。先の予約を取り消してからお申し込みください。", n=limit)
-        )
+
+
+def ensure_under_limit(officer: User, now: datetime, limit: int, adding: int = 1) -> None:
+    """An officer holds at most ``limit`` future reservations."""
+    if upcoming_count(officer, now) + adding > limit:
+        raise TooManyReservations(too_many_message(limit))
+
+
+def too_many_message(limit: int) -> str:
+    return _("今後の予約は%(n)d件までです。先の予約を取り消してからお申し込みください。", n=limit)

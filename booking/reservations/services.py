@@ -88,7 +88,7 @@ def book(
         room=slot.room,
         officer=officer,
         created_by=by,
-        series=series,
+        series_id=series.id if series else None,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         blocks_until=slot.blocks_until,
@@ -137,6 +137,30 @@ def cancel(reservation: Reservation, *, by: User) -> None:
     reservation.status = Status.CANCELLED
     reservation.touch()
     audit.record(by, "reservation.cancel", reservation)
+
+
+CHECK_IN_EARLY = timedelta(minutes=30)
+
+
+def check_in(reservation: Reservation, *, by: User) -> None:
+    """Record arrival, from 30 minutes before the start until the end of that day."""
+    rules.ensure_may_change(by, reservation)
+    if not reservation.can_check_in(now_utc(), CHECK_IN_EARLY):
+        raise InvalidInput(_("入室の記録は、開始の30分前からその日のうちにできます。"))
+    if reservation.checked_in_at is None:
+        reservation.checked_in_at = now_utc()
+        audit.record(by, "reservation.check_in", reservation)
+
+
+def check_out(reservation: Reservation, *, by: User) -> None:
+    """Record leaving; arrival is recorded too if it was forgotten."""
+    rules.ensure_may_change(by, reservation)
+    if not reservation.can_check_in(now_utc(), CHECK_IN_EARLY):
+        raise InvalidInput(_("退室の記録は、開始の30分前からその日のうちにできます。"))
+    if reservation.checked_out_at is None:
+        reservation.checked_in_at = reservation.checked_in_at or now_utc()
+        reservation.checked_out_at = now_utc()
+        audit.record(by, "reservation.check_out", reservation)
 
 
 def check_safety(safety: SafetyDetails) -> None:

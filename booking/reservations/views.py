@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from booking.errors import DomainError, NotAllowed
 from booking.extensions import db
-from booking.reservations import queries, services
+from booking.reservations import queries, series, services
 from booking.reservations.forms import ReservationForm
 from booking.reservations.models import Reservation
 from booking.rooms.models import Room
@@ -32,6 +32,8 @@ def new(room_id: int):
     room = db.get_or_404(Room, room_id)
     form = ReservationForm(room, data=request.args.to_dict() if request.method == "GET" else None)
     status = 200
+    if form.validate_on_submit() and form.repeat.data:
+        return repeat(room, form)
     if form.validate_on_submit():
         try:
             reservation = services.book(
@@ -54,12 +56,61 @@ def new(room_id: int):
     return render_template("reservations/new.html", room=room, form=form), status
 
 
+def repeat(room: Room, form: ReservationForm):
+    """Show every date of a repetition as free or refused; book the free ones on confirmation."""
+    plan, safety = form.plan(room), form.safety()
+    try:
+        if request.form.get("confirm"):
+            _series, booked = series.book_series(
+                plan,
+                current_user,
+                by=current_user,
+                safety=safety,
+                idempotency_key=form.idempotency_key.data,
+            )
+            db.session.commit()
+            flash(_("%(n)d件の予約をしました。", n=len(booked)))
+            return redirect(url_for(".index"))
+        occurrences = series.preview(plan, current_user, by=current_user, safety=safety)
+    except DomainError as error:
+        db.session.rollback()
+        form.attach(error)
+        return render_template("reservations/new.html", room=room, form=form), error.status
+    return render_template(
+        "reservations/preview.html", room=room, form=form, occurrences=occurrences
+    )
+
+
+@bp.post("/reservations/<uuid:public_id>/check-in")
+@login_required
+def check_in(public_id):
+    """Record arrival with one large button."""
+    services.check_in(own_reservation(public_id), by=current_user)
+    db.session.commit()
+    flash(_("入室を記録しました。"))
+    return redirect(url_for(".index"))
+
+
+@bp.post("/reservations/<uuid:public_id>/check-out")
+@login_required
+def check_out(public_id):
+    """Record leaving with one large button."""
+    services.check_out(own_reservation(public_id), by=current_user)
+    db.session.commit()
+    flash(_("退室を記録しました。お疲れさまでした。"))
+    return redirect(url_for(".index"))
+
+
 @bp.get("/reservations/")
 @login_required
 def index():
     """The current user's reservations, upcoming first, then the past ones."""
-    upcoming, past = queries.mine(current_user, now_utc())
-    return render_template("reservations/index.html", upcoming=upcoming, past=past)
+    now = now_utc()
+    upcoming, past = queries.mine(current_user, now)
+    checkable = {r.id for r in upcoming if r.can_check_in(now, services.CHECK_IN_EARLY)}
+    return render_template(
+        "reservations/index.html", upcoming=upcoming, past=past, checkable=checkable
+    )
 
 
 @bp.get("/reservations/<uuid:public_id>")

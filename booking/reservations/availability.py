@@ -1,0 +1,110 @@
+"""Free and taken time of many rooms over many days, in a constant number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from booking.extensions import db
+from booking.reservations.models import LONGEST_SPAN_HOURS, Reservation, Status
+from booking.rooms.models import Closure, Facility, Room
+from booking.rooms.services import closed_reason, closures_between
+from booking.timeutil import at_tokyo, tokyo_day_bounds
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass
+class DayPlan:
+    """One room on one Sapporo day: closed all day (with the reason), or its free intervals.
+
+    A free interval is where a new reservation fits whole, the room's buffer included.
+    """
+
+    day: date
+    closed: str | None = None
+    free: list[Interval] = field(default_factory=list)
+    taken: list[Interval] = field(default_factory=list)
+    closures: list[tuple[datetime, datetime, str]] = field(default_factory=list)
+
+
+def load_rooms(room_ids) -> list[Room]:
+    """Rooms with their facility, hours and staffed hours loaded (three queries)."""
+    return list(
+        db.session.scalars(
+            select(Room)
+            .where(Room.id.in_(room_ids))
+            .options(
+                selectinload(Room.facility).selectinload(Facility.opening_hours),
+                selectinload(Room.staffed_hours),
+            )
+            .order_by(Room.id)
+        )
+    )
+
+
+def availability(rooms: list[Room], first_day: date, last_day: date) -> dict[int, list[DayPlan]]:
+    """For each room, one DayPlan per day from ``first_day`` to ``last_day`` inclusive."""
+    starts_at, ends_at = tokyo_day_bounds(first_day)[0], tokyo_day_bounds(last_day)[1]
+    held = reservations_between([room.id for room in rooms], starts_at, ends_at)
+    closures = closures_between(starts_at, ends_at)
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    return {
+        room.id: [plan_day(room, day, held[room.id], closures) for day in days] for room in rooms
+    }
+
+
+def reservations_between(room_ids, starts_at: datetime, ends_at: datetime) -> dict:
+    """Active reservations of the rooms holding any time in [starts_at, ends_at), by room."""
+    rows = db.session.scalars(
+        select(Reservation)
+        .where(
+            Reservation.room_id.in_(room_ids),
+            Reservation.status == Status.ACTIVE,
+            Reservation.starts_at > starts_at - timedelta(hours=LONGEST_SPAN_HOURS),
+            Reservation.starts_at < ends_at,
+            Reservation.blocks_until > starts_at,
+        )
+        .order_by(Reservation.starts_at)
+    )
+    by_room = defaultdict(list)
+    for reservation in rows:
+        by_room[reservation.room_id].append(reservation)
+    return by_room
+
+
+def plan_day(room: Room, day: date, held: list[Reservation], closures: list[Closure]) -> DayPlan:
+    reason = closed_reason(room, day, closures)
+    if reason:
+        return DayPlan(day, closed=reason)
+    hours = room.facility.hours_on(day.weekday())
+    opens, closes = at_tokyo(day, hours.opens), at_tokyo(day, hours.closes)
+    buffer = timedelta(minutes=room.buffer_minutes)
+    own = [(c.starts_at, c.ends_at, c.reason) for c in closures if c.applies_to(room)]
+    own = [c for c in own if c[0] < closes and c[1] > opens]
+    todays = [r for r in held if r.starts_at < closes and r.blocks_until > opens]
+    # A new booking must end, buffer included, before the next one starts.
+    blocked = [(r.starts_at - buffer, r.blocks_until) for r in todays]
+    blocked += [(start, end) for start, end, _reason in own]
+    return DayPlan(
+        day,
+        free=subtract((opens, closes), blocked),
+        taken=[(r.starts_at, r.ends_at) for r in todays],
+        closures=own,
+    )
+
+
+def subtract(whole: Interval, holes: list[Interval]) -> list[Interval]:
+    """The parts of ``whole`` that no hole covers, in order."""
+    free, cursor = [], whole[0]
+    for start, end in sorted(holes):
+        if start > cursor:
+            free.append((cursor, min(start, whole[1])))
+        cursor = max(cursor, end)
+        if cursor >= whole[1]:
+            break
+    if cursor < whole[1]:
+        free.append((cursor, whole[1]))
+    return [(start, end) for start, end in free if start < end]
