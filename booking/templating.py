@@ -32,6 +32,11 @@ def clock(moment: time | datetime) -> str:
     return f"{moment.hour}:{moment.minute:02d}"
 
 
+def clock24(moment: datetime) -> str:
+    """A Tokyo time as 09:00, the value a time input expects."""
+    return tokyo(moment).strftime("%H:%M")
+
+
 def weekday_name(weekday: int) -> str:
     return get_day_names("abbreviated", locale=locale_code())[weekday]
 
@@ -78,6 +83,11 @@ def tel_uri(number: str | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
-        long_date=long_date, clock=clock, weekly_hours=weekly_hours, phone=phone, tel=tel_uri
+        long_date=long_date,
+        clock=clock,
+        clock24=clock24,
+        weekly_hours=weekly_hours,
+        phone=phone,
+        tel=tel_uri,
     )
     app.jinja_env.globals.update(locale_code=locale_code)

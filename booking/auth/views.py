@@ -38,7 +38,7 @@ def _login_account_key() -> str:
 def login():
     """Log in with e-mail and password, then go back to where the user was heading."""
     if current_user.is_authenticated:
-        return redirect(url_for("rooms.index"))
+        return redirect(url_for("rooms.find"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
@@ -46,7 +46,7 @@ def login():
             db.session.commit()
             session.permanent = True
             login_user(user)
-            return redirect(services.safe_next(form.next.data) or url_for("rooms.index"))
+            return redirect(services.safe_next(form.next.data) or url_for("rooms.find"))
         form.password.errors.append(_("メールアドレスかパスワードが違います。"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
@@ -68,9 +68,4 @@ def language():
     if chosen in current_app.config["LANGUAGES"]:
         session["lang"] = chosen
         session.permanent = True
-    return redirect(services.safe_next(request.form.get("next")) or url_for("rooms.index"))
-
-
-@bp.get("/")
-def home():
-    return redirect(url_for("rooms.index"))
+    return redirect(services.safe_next(request.form.get("next")) or url_for("rooms.find"))

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,7 +11,7 @@ from booking.extensions import db
 from booking.reservations.models import LONGEST_SPAN_HOURS, Reservation, Status
 from booking.rooms.models import Closure, Facility, Room
 from booking.rooms.services import closed_reason, closures_between
-from booking.timeutil import at_tokyo, tokyo_day_bounds
+from booking.timeutil import TOKYO, at_tokyo, tokyo_day_bounds
 
 Interval = tuple[datetime, datetime]
 
@@ -108,3 +108,62 @@ def subtract(whole: Interval, holes: list[Interval]) -> list[Interval]:
     if cursor < whole[1]:
         free.append((cursor, whole[1]))
     return [(start, end) for start, end in free if start < end]
+
+
+PARTS_OF_DAY = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
+
+
+def within_part(plan: DayPlan, part: str | None, not_before: datetime) -> list[Interval]:
+    """The free intervals of ``plan`` inside a part of the day and not before ``not_before``."""
+    first_hour, last_hour = PARTS_OF_DAY.get(part or "", (0, 24))
+    window_start = max(at_tokyo(plan.day, time(first_hour)), not_before)
+    window_end = (
+        tokyo_day_bounds(plan.day)[1] if last_hour == 24 else at_tokyo(plan.day, time(last_hour))
+    )
+    clipped = [(max(start, window_start), min(end, window_end)) for start, end in plan.free]
+    return [(start, end) for start, end in clipped if start < end]
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """One start time of a room's day as the week page shows it."""
+
+    starts_at: datetime
+    state: str  # "free", "taken" or "closed"
+    reason: str | None = None
+
+
+def slot_states(
+    room: Room, plan: DayPlan, not_before: datetime, every: int = 30
+) -> list[SlotState]:
+    """Start times every ``every`` minutes: free if the room's shortest booking fits there."""
+    if plan.closed:
+        return []
+    hours = room.facility.hours_on(plan.day.weekday())
+    shortest = timedelta(minutes=room.min_minutes)
+    times = start_times(at_tokyo(plan.day, hours.opens), at_tokyo(plan.day, hours.closes), every)
+    return [
+        state_at(plan, moment, shortest)
+        for moment in times
+        if moment >= not_before and moment + shortest <= at_tokyo(plan.day, hours.closes)
+    ]
+
+
+def start_times(opens: datetime, closes: datetime, every: int) -> list[datetime]:
+    """The opening time, then every ``every`` minutes on the clock's grid (8:45, 9:00, 9:30...)."""
+    times, moment = [opens], opens
+    minutes = moment.astimezone(TOKYO).hour * 60 + moment.astimezone(TOKYO).minute
+    moment += timedelta(minutes=(-minutes) % every or every)
+    while moment < closes:
+        times.append(moment)
+        moment += timedelta(minutes=every)
+    return times
+
+
+def state_at(plan: DayPlan, moment: datetime, shortest: timedelta) -> SlotState:
+    if any(start <= moment and moment + shortest <= end for start, end in plan.free):
+        return SlotState(moment, "free")
+    for start, end, reason in plan.closures:
+        if start < moment + shortest and moment < end:
+            return SlotState(moment, "closed", reason)
+    return SlotState(moment, "taken")

@@ -62,7 +62,7 @@ class ReservationForm(FlaskForm):
         validators=[InputRequired(_l("開始時刻を入力してください（例：18:00）。"))],
         render_kw={"step": 900},
     )
-    minutes = SelectField(_l("利用時間"), coerce=int, validators=[DataRequired()])
+    minutes = SelectField(_l("利用時間"), coerce=int, default=60, validators=[DataRequired()])
     second_officer = BooleanField(_l("もう一人の保護司が同席する"))
     probation_officer = RadioField(
         _l("保護観察官"),

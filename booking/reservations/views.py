@@ -30,7 +30,9 @@ def own_reservation(public_id) -> Reservation:
 def new(room_id: int):
     """Book a room from the booking form."""
     room = db.get_or_404(Room, room_id)
-    form = ReservationForm(room, data=request.args.to_dict() if request.method == "GET" else None)
+    # A tapped slot on the week page arrives as ?day=...&start=... and fills the form in.
+    form = ReservationForm(room, formdata=request.args) if request.method == "GET" else None
+    form = form or ReservationForm(room)
     status = 200
     if form.validate_on_submit() and form.repeat.data:
         return repeat(room, form)

@@ -142,6 +142,11 @@ class Facility(db.Model):
     def hours_on(self, weekday: int) -> OpeningHours | None:
         return next((h for h in self.opening_hours if h.weekday == weekday), None)
 
+    @property
+    def open_evenings_or_weekends(self) -> bool:
+        """Open after office hours on some day, or on Saturday or Sunday."""
+        return any(h.weekday >= 5 or h.closes > time(17, 30) for h in self.opening_hours)
+
     def is_bookable_on(self, day: date) -> bool:
         """Within the dates the city lends this facility for interviews."""
         return self.bookable_from <= day and (

@@ -64,9 +64,26 @@ def closed_reason(room: Room, day: date, closures: Iterable[Closure], locale="ja
     return None
 
 
-def rooms_by_ward(rooms: Iterable[Room]) -> list[tuple]:
-    """Rooms grouped by ward, in the city's ward order."""
+def findable_rooms(today: date, evening_or_weekend: bool) -> list[Room]:
+    """The rooms the find page considers; other wards stay in (officers travel)."""
+    rooms = listed_rooms(today)
+    if evening_or_weekend:
+        rooms = [room for room in rooms if room.facility.open_evenings_or_weekends]
+    return rooms
+
+
+def fits(room: Room, free: list[tuple[datetime, datetime]]) -> bool:
+    """True when the room's shortest booking fits in one of the free intervals."""
+    return any((end - start).total_seconds() >= room.min_minutes * 60 for start, end in free)
+
+
+def past_day_message() -> str:
+    return _("利用日は今日以降の日付にしてください。")
+
+
+def rooms_by_ward(pairs: Iterable[tuple], first=None) -> list[tuple]:
+    """(room, extra) pairs grouped by ward in the city's order, ``first`` ward at the top."""
     groups: dict = {}
-    for room in rooms:
-        groups.setdefault(room.facility.ward, []).append(room)
-    return sorted(groups.items(), key=lambda item: item[0].order)
+    for room, extra in pairs:
+        groups.setdefault(room.facility.ward, []).append((room, extra))
+    return sorted(groups.items(), key=lambda item: (item[0].value != first, item[0].order))

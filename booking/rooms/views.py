@@ -1,16 +1,45 @@
-"""The list of rooms officers may book."""
+"""Finding a free room: the home page, the list of rooms and a room's week."""
 
-from flask import Blueprint, render_template
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
 
+from booking.reservations.availability import availability, load_rooms, slot_states, within_part
 from booking.rooms import services
+from booking.rooms.forms import FindForm
 from booking.templating import locale_code
-from booking.timeutil import today_tokyo
+from booking.timeutil import now_utc, today_tokyo
 
-bp = Blueprint("rooms", __name__, url_prefix="/rooms")
+bp = Blueprint("rooms", __name__)
 
 
 @bp.get("/")
+@login_required
+def find():
+    """Rooms with free time on a chosen day, grouped by ward, the chosen ward first."""
+    today = today_tokyo()
+    form = FindForm(request.args)
+    valid = form.validate()
+    day = form.day.data if valid and form.day.data else today
+    if day < today:
+        form.day.errors = [*form.day.errors, services.past_day_message()]
+        day = today
+    rooms = services.findable_rooms(today, form.evening_or_weekend.data)
+    plans = availability(rooms, day, day)
+    results = [(room, within_part(plans[room.id][0], form.part.data, now_utc())) for room in rooms]
+    results = [(room, free) for room, free in results if services.fits(room, free)]
+    return render_template(
+        "rooms/find.html",
+        form=form,
+        day=day,
+        days=[today + timedelta(days=n) for n in range(7)],
+        wards=services.rooms_by_ward(results, first=form.ward.data or None),
+        found=len(results),
+    )
+
+
+@bp.get("/rooms/")
 @login_required
 def index():
     """Every room grouped by ward, with its hours and whether it is open today."""
@@ -21,5 +50,34 @@ def index():
         room.id: services.closed_reason(room, today, closures, locale_code()) for room in rooms
     }
     return render_template(
-        "rooms/index.html", wards=services.rooms_by_ward(rooms), closed=closed, today=today
+        "rooms/index.html",
+        wards=services.rooms_by_ward((room, closed[room.id]) for room in rooms),
+        today=today,
     )
+
+
+@bp.get("/rooms/<int:room_id>/week")
+@login_required
+def week(room_id: int):
+    """Seven days of one room: free start times to tap, taken and closed times."""
+    rooms = load_rooms([room_id]) or abort(404)
+    room, today = rooms[0], today_tokyo()
+    first = parse_day(request.args.get("start")) or today
+    first = max(first, today)
+    plans = availability(rooms, first, first + timedelta(days=6))[room.id]
+    now = now_utc()
+    days = [(plan, slot_states(room, plan, now)) for plan in plans]
+    return render_template(
+        "rooms/week.html",
+        room=room,
+        days=days,
+        previous=first - timedelta(days=7) if first > today else None,
+        following=first + timedelta(days=7),
+    )
+
+
+def parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
