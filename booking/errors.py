@@ -28,7 +28,7 @@ class NotAllowed(DomainError):
 class BookingError(DomainError):
     """A reservation breaks one of the booking rules."""
 
-    field = "starts_at"
+    field = "start"
 
 
 class NotBookable(BookingError):

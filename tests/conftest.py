@@ -6,8 +6,11 @@ The schema is always made by the migrations, never by create_all().
 
 import os
 import re
+import shutil
+import threading
 from datetime import UTC, date, datetime, time
 from itertools import count
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -240,3 +243,73 @@ NOW = datetime(2025, 4, 7, 0, 0, tzinfo=UTC)
 def now(clock):
     clock(NOW)
     return NOW
+
+
+# Browser tests: Debian's Chromium driven by Playwright against a live threaded server.
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PHONE = {"width": 375, "height": 812}
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium; skipped without one, unless REQUIRE_BROWSER=1 (as in CI)."""
+    path = chromium_path()
+    if path is None:
+        message = "Chromium is not installed: `apt-get install -y chromium` to run browser tests"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by a threaded server in this process, so that the clock fixture holds."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def phone(chromium, live_server, request):
+    """A phone-sized page; a screenshot of where it ended is saved as a test artifact."""
+    context = chromium.new_context(viewport=PHONE, base_url=live_server, locale="ja-JP")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    context.close()
+
+
+def browser_log_in(page, email: str, password: str = TEST_PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログインする").click()
+    page.wait_for_url("**/")

@@ -145,7 +145,7 @@ def slot_states(
     return [
         state_at(plan, moment, shortest)
         for moment in times
-        if moment >= not_before and moment + shortest <= at_tokyo(plan.day, hours.closes)
+        if moment > not_before and moment + shortest <= at_tokyo(plan.day, hours.closes)
     ]
 
 

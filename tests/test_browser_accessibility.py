@@ -1,0 +1,76 @@
+"""axe-core finds no serious or critical problem on the officer's pages."""
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from booking.extensions import db
+from booking.reservations import services
+from booking.reservations.services import SafetyDetails, Slot
+from booking.timeutil import TOKYO, at_tokyo
+from tests.conftest import ARTIFACTS, PHONE, browser_log_in
+
+pytestmark = pytest.mark.browser
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def pages(room, officer, clock):
+    """The URLs of every officer page, with one reservation in place."""
+    clock(datetime(2025, 4, 7, 9, tzinfo=TOKYO))
+    starts_at = at_tokyo(date(2025, 4, 8), time(10))
+    reservation = services.book(
+        Slot(room, starts_at, starts_at + timedelta(hours=1)),
+        officer,
+        by=officer,
+        safety=SafetyDetails(desk_note="階段が苦手です"),
+    )
+    db.session.commit()
+    return {
+        "find": "/?day=2025-04-08",
+        "week": f"/rooms/{room.id}/week",
+        "booking-form": f"/rooms/{room.id}/reserve?day=2025-04-08&start=13:00",
+        "booking-form-errors": f"/rooms/{room.id}/reserve?day=2025-04-08&start=13:00",
+        "confirmation": f"/reservations/{reservation.public_id}",
+        "my-reservations": "/reservations/",
+        "rooms": "/rooms/",
+    }
+
+
+def test_login_page(chromium, live_server):
+    context = chromium.new_context(viewport=PHONE, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_role("button", name="ログインする").click()  # empty: errors shown
+    assert page.title().startswith("エラー：")
+    assert serious_violations(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["find", "week", "booking-form", "booking-form-errors", "confirmation", "my-reservations"]
+    + ["rooms"],
+)
+def test_officer_pages(chromium, live_server, officer, pages, name):
+    context = chromium.new_context(viewport=PHONE, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    browser_log_in(page, officer.email)
+    page.goto(pages[name])
+    if name == "booking-form-errors":
+        page.get_by_label("利用日").fill("")
+        page.get_by_role("button", name="予約する").click()
+        assert page.title().startswith("エラー：")
+    assert serious_violations(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
+    context.close()
