@@ -25,6 +25,16 @@ def long_date(day: date | datetime) -> str:
     return format_date(day, DATE_PATTERNS.get(locale_code(), DATE_PATTERNS["ja"]))
 
 
+def reiwa(day: date | datetime) -> str:
+    """The Japanese era year the city also writes (令和7年), or '' before the Reiwa era."""
+    if isinstance(day, datetime):
+        day = tokyo(day).date()
+    if locale_code() != "ja" or day < date(2019, 5, 1):
+        return ""
+    year = day.year - 2018
+    return f"令和{'元' if year == 1 else year}年"
+
+
 def clock(moment: time | datetime) -> str:
     """A 24-hour clock time as 8:45 or 18:00, in Tokyo."""
     if isinstance(moment, datetime):

@@ -1,6 +1,6 @@
 """The room list officers see after logging in."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -107,3 +107,14 @@ def test_room_list_query_count_does_not_grow_with_rooms(officer_client, seeded, 
     officer_client.get("/rooms/")
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 6, selects
+
+
+@pytest.mark.parametrize(
+    ("day", "era"),
+    [(date(2019, 4, 30), ""), (date(2019, 5, 1), "令和元年"), (date(2025, 4, 10), "令和7年")],
+)
+def test_reiwa_year(app, day, era):
+    from booking.templating import reiwa
+
+    with app.test_request_context():
+        assert reiwa(day) == era
