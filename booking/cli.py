@@ -12,6 +12,7 @@ from booking.auth import services as accounts
 from booking.auth.models import Role
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.feeds.cli import feeds
 from booking.rooms.models import Facility
 from booking.rooms.seed import seed_rooms
 
@@ -121,3 +122,4 @@ def raise_unknown(email: str):
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(users)
+    app.cli.add_command(feeds)

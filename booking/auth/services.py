@@ -28,8 +28,12 @@ def find_user(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None; rehashes outdated hashes."""
     user = find_user(email)
+    stored = user.password_hash if user else _DUMMY_HASH
+    # The check is slow on purpose; on SQLite a POST's transaction holds the write lock,
+    # so end it before checking rather than make every other request wait.
+    db.session.rollback()
     try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:

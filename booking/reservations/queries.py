@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from booking.auth.models import User
 from booking.extensions import db
@@ -15,6 +15,15 @@ from booking.timeutil import tokyo
 
 PAST_SHOWN = timedelta(days=180)
 WITH_PLACE = selectinload(Reservation.room).selectinload(Room.facility)
+
+
+def room_with_hours(room_id: int) -> Room | None:
+    """A room with what the booking rules read: its facility and weekly hours."""
+    return db.session.scalar(
+        select(Room)
+        .where(Room.id == room_id)
+        .options(joinedload(Room.facility).selectinload(Facility.opening_hours))
+    )
 
 
 def by_public_id(public_id: uuid.UUID) -> Reservation | None:

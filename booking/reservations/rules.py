@@ -38,6 +38,22 @@ def ensure_may_change(by: User, reservation: Reservation) -> None:
         raise NotAllowed(_("この予約を操作する権限がありません。"))
 
 
+def lock_for_booking(rooms: list[Room], officer: User) -> None:
+    """Queue competing bookings: lock the rooms (in id order), then the officer.
+
+    On PostgreSQL two requests that both passed the free-slot check would otherwise wait on
+    each other's uncommitted row inside the exclusion constraint, and one would die of a
+    deadlock. One lock order for everybody means no cycle; the second request waits, then
+    sees the first one's reservation and gets the ordinary conflict answer. SQLite ignores
+    FOR UPDATE: its write requests are already queued by BEGIN IMMEDIATE.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        return
+    ids = sorted({room.id for room in rooms})
+    db.session.execute(select(Room.id).where(Room.id.in_(ids)).order_by(Room.id).with_for_update())
+    db.session.execute(select(User.id).where(User.id == officer.id).with_for_update())
+
+
 def ensure_in_future(starts_at: datetime, now: datetime) -> None:
     if starts_at <= now:
         raise OffTheClock(_("過去の日時は予約できません。今より後の時刻を選んでください。"))

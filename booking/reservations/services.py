@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from booking import audit
 from booking.auth.models import User
-from booking.errors import InvalidInput, OfficerBusy, RoomTaken
+from booking.errors import Conflict, InvalidInput, OfficerBusy, RoomTaken
 from booking.extensions import db
 from booking.reservations import rules
 from booking.reservations.models import ProbationOfficer, Reservation, Series, Status
@@ -82,6 +82,7 @@ def book(
     if idempotency_key and (earlier := submitted_before(by, idempotency_key)):
         return earlier
     check_safety(safety)
+    rules.lock_for_booking([slot.room], officer)
     check_slot(slot, officer, safety, window=window)
     rules.ensure_under_limit(officer, now_utc(), current_app.config["MAX_FUTURE_RESERVATIONS"])
     reservation = Reservation(
@@ -111,6 +112,7 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
     if slot.room.id != reservation.room_id and by.id != reservation.officer_id:
         rules.ensure_may_book(by, reservation.officer, slot.room)
     check_safety(safety)
+    rules.lock_for_booking([slot.room, reservation.room], reservation.officer)
     check_slot(slot, reservation.officer, safety, exclude=reservation)
     before = (reservation.room_id, reservation.starts_at, reservation.ends_at)
     reservation.room = slot.room
@@ -129,12 +131,13 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
     )
 
 
-def cancel(reservation: Reservation, *, by: User) -> None:
-    """Cancel a reservation; the slot is free again at once."""
+def cancel(reservation: Reservation, *, by: User, reason: str | None = None) -> None:
+    """Cancel a reservation; the slot is free again at once. The officer sees ``reason``."""
     rules.ensure_may_change(by, reservation)
     if not reservation.is_active:
         return
     reservation.status = Status.CANCELLED
+    reservation.cancel_reason = reason
     reservation.touch()
     audit.record(by, "reservation.cancel", reservation)
 
@@ -189,6 +192,12 @@ def save(reservation: Reservation) -> None:
         with db.session.begin_nested():
             db.session.add(reservation)
             db.session.flush()
+    except OperationalError as error:
+        # A deadlock or serialization failure the lock order did not prevent: the other
+        # request won, so this one is a conflict like any other.
+        if getattr(error.orig, "sqlstate", None) in ("40P01", "40001"):
+            raise Conflict(_("ほかの予約と重なりました。もう一度お試しください。")) from None
+        raise
     except IntegrityError as error:
         message = str(error.orig)
         if "reservation_room_no_overlap" in message:

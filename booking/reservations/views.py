@@ -4,9 +4,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from booking.errors import DomainError, NotAllowed
+from booking.auth.services import safe_next
+from booking.errors import DomainError
 from booking.extensions import db
-from booking.reservations import queries, series, services
+from booking.reservations import queries, rules, series, services
 from booking.reservations.forms import ReservationForm
 from booking.reservations.models import Reservation
 from booking.rooms.models import Room
@@ -18,10 +19,7 @@ bp = Blueprint("reservations", __name__)
 def own_reservation(public_id) -> Reservation:
     """The reservation, if the current user may see it; 404 or 403 otherwise."""
     reservation = queries.by_public_id(public_id) or abort(404)
-    if current_user.id != reservation.officer_id and not current_user.serves(
-        reservation.room.facility
-    ):
-        raise NotAllowed(_("この予約を見る権限がありません。"))
+    rules.ensure_may_change(current_user, reservation)
     return reservation
 
 
@@ -29,14 +27,13 @@ def own_reservation(public_id) -> Reservation:
 @login_required
 def new(room_id: int):
     """Book a room from the booking form."""
-    room = db.get_or_404(Room, room_id)
+    room = queries.room_with_hours(room_id) or abort(404)
     # A tapped slot on the week page arrives as ?day=...&start=... and fills the form in.
-    form = ReservationForm(room, formdata=request.args) if request.method == "GET" else None
-    form = form or ReservationForm(room)
-    status = 200
-    if form.validate_on_submit() and form.repeat.data:
-        return repeat(room, form)
+    formdata = request.args if request.method == "GET" else request.form
+    form, status = ReservationForm(room, formdata=formdata), 200
     if form.validate_on_submit():
+        if form.repeat.data:
+            return repeat(room, form)
         try:
             reservation = services.book(
                 form.slot(room),
@@ -50,9 +47,10 @@ def new(room_id: int):
             form.attach(error)
             status = error.status
         else:
+            target = url_for(".show", public_id=reservation.public_id)
             db.session.commit()
             flash(_("予約しました。"))
-            return redirect(url_for(".show", public_id=reservation.public_id))
+            return redirect(target)
     elif form.is_submitted():
         status = 422
     return render_template("reservations/new.html", room=room, form=form), status
@@ -90,7 +88,7 @@ def check_in(public_id):
     services.check_in(own_reservation(public_id), by=current_user)
     db.session.commit()
     flash(_("入室を記録しました。"))
-    return redirect(url_for(".index"))
+    return redirect(safe_next(request.form.get("next")) or url_for(".index"))
 
 
 @bp.post("/reservations/<uuid:public_id>/check-out")
@@ -100,7 +98,7 @@ def check_out(public_id):
     services.check_out(own_reservation(public_id), by=current_user)
     db.session.commit()
     flash(_("退室を記録しました。お疲れさまでした。"))
-    return redirect(url_for(".index"))
+    return redirect(safe_next(request.form.get("next")) or url_for(".index"))
 
 
 @bp.get("/reservations/")

@@ -1,0 +1,110 @@
+"""Private calendar feeds for calendar apps, the page that hands out their addresses, and
+single reservations as .ics downloads.
+
+The feed URL carries its token: nothing here logs a request path.
+"""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.http import is_resource_modified
+
+from booking.extensions import db
+from booking.feeds import ical, queries, services
+from booking.reservations import queries as reservations
+from booking.timeutil import today_tokyo, tokyo
+
+bp = Blueprint("feeds", __name__)
+
+# The address just issued rides in the session to the page that shows it once, then leaves.
+SHOWN = "feed_shown"
+
+
+@bp.get("/calendar")
+@login_required
+def index():
+    """The feeds the user may follow, and the address just issued, shown this one time."""
+    shown = session.pop(SHOWN, None)
+    urls = services.feed_urls(shown["token"]) if shown else None
+    page = render_template(
+        "feeds/index.html",
+        choices=services.feed_choices(current_user),
+        shown_feed=shown["feed"] if shown else None,
+        urls=urls,
+    )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/calendar/issue")
+@login_required
+def issue():
+    """Issue an address for a feed, or replace the one the user has."""
+    feed = services.parse_feed(request.form.get("feed", ""))
+    token = services.issue(current_user, feed, by=current_user)
+    db.session.commit()
+    session[SHOWN] = {"feed": feed.key, "token": token}
+    flash(_("新しいアドレスを発行しました。"))
+    return redirect(url_for(".index", _anchor="new-address"))
+
+
+@bp.post("/calendar/revoke")
+@login_required
+def revoke():
+    """Stop a feed's address; calendars that follow it get nothing from now on."""
+    feed = services.parse_feed(request.form.get("feed", ""))
+    services.revoke(current_user, feed, by=current_user)
+    db.session.commit()
+    flash(_("アドレスを使えなくしました。"))
+    return redirect(url_for(".index"))
+
+
+@bp.get("/feeds/<token>.ics")
+def feed(token: str):
+    """A feed for calendar apps; a token that is not valid now is a plain 404."""
+    subscription = services.follow(token) or abort(404)
+    window = queries.Window(today_tokyo())
+    name = ical.calendar_name(subscription)
+    stamp = queries.stamp(subscription, window, name)
+    if not is_resource_modified(
+        request.environ, etag=stamp.etag, last_modified=stamp.last_modified
+    ):
+        return calendar_response(b"", stamp, status=304)
+    body = ical.subscription(name, queries.event_rows(subscription, window))
+    return calendar_response(body, stamp)
+
+
+@bp.get("/reservations/<uuid:public_id>/calendar.ics")
+@login_required
+def reservation(public_id):
+    """One active reservation as a file to add to a calendar, for whoever may see it."""
+    reservation = reservations.by_public_id(public_id) or abort(404)
+    services.ensure_may_download(current_user, reservation)
+    response = calendar_response(ical.download(queries.EventRow.of(reservation)))
+    day = tokyo(reservation.starts_at).strftime("%Y%m%d")
+    response.headers["Content-Disposition"] = f'attachment; filename="interview-{day}.ics"'
+    return response
+
+
+def calendar_response(body: bytes, stamp: queries.Stamp | None = None, status=200) -> Response:
+    """text/calendar, private, no referrer, not indexed; with the validators when a feed."""
+    response = Response(body, status=status, content_type="text/calendar; charset=utf-8")
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    if stamp is not None:
+        response.set_etag(stamp.etag)
+        response.last_modified = stamp.last_modified
+    return response
