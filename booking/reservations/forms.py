@@ -29,7 +29,25 @@ DURATIONS = (30, 45, 60, 90, 120, 150, 180)
 INTERVALS = ((1, _l("毎週")), (2, _l("2週ごと")), (3, _l("3週ごと")), (4, _l("4週ごと")))
 
 
-class NormalizedMixin:
+class PlainMessages:
+    """WTForms' own messages (無効な日付型です) mean nothing to an officer: say what to do."""
+
+    plain_message = _l("一覧から選んでください。")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.plain_message) from None
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.plain_message) from None
+
+
+class NormalizedMixin(PlainMessages):
     """Accept full-width digits and separators (２０２５／４／１０, １８：００)."""
 
     def process_formdata(self, valuelist):
@@ -38,10 +56,24 @@ class NormalizedMixin:
 
 
 class DayField(NormalizedMixin, DateField):
-    pass
+    plain_message = _l("日付は 2025-04-10 のように入力してください。")
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data and not 2000 <= self.data.year <= 2100:
+            self.data = None
+            raise ValueError(_l("2000年から2100年までの日付を入力してください。"))
 
 
 class ClockField(NormalizedMixin, TimeField):
+    plain_message = _l("時刻は 18:00 のように、24時間制で入力してください。")
+
+
+class ChoiceField(PlainMessages, SelectField):
+    pass
+
+
+class ChoiceRadioField(PlainMessages, RadioField):
     pass
 
 
@@ -62,9 +94,9 @@ class ReservationForm(FlaskForm):
         validators=[InputRequired(_l("開始時刻を入力してください（例：18:00）。"))],
         render_kw={"step": 900},
     )
-    minutes = SelectField(_l("利用時間"), coerce=int, default=60, validators=[DataRequired()])
+    minutes = ChoiceField(_l("利用時間"), coerce=int, default=60, validators=[DataRequired()])
     second_officer = BooleanField(_l("もう一人の保護司が同席する"))
-    probation_officer = RadioField(
+    probation_officer = ChoiceRadioField(
         _l("保護観察官"),
         choices=[SelectChoice(p.value, p.label) for p in ProbationOfficer],
         default=ProbationOfficer.NONE.value,
@@ -73,10 +105,14 @@ class ReservationForm(FlaskForm):
     caution = BooleanField(_l("慎重な対応が必要（理由は書きません）"))
     desk_note = TextAreaField(
         _l("窓口へのメモ"),
-        validators=[Optional(), Length(max=DESK_NOTE_MAX), no_control_characters],
+        validators=[
+            Optional(),
+            Length(max=DESK_NOTE_MAX, message=_l("200文字以内にしてください。")),
+            no_control_characters,
+        ],
         render_kw={"maxlength": DESK_NOTE_MAX, "rows": 3},
     )
-    repeat = RadioField(
+    repeat = ChoiceRadioField(
         _l("繰り返し"),
         choices=[
             SelectChoice("", _l("繰り返さない")),
@@ -86,7 +122,7 @@ class ReservationForm(FlaskForm):
         default="",
         validate_choice=True,
     )
-    interval_weeks = SelectField(
+    interval_weeks = ChoiceField(
         _l("間隔"),
         coerce=int,
         choices=[SelectChoice(n, label) for n, label in INTERVALS],
@@ -139,7 +175,8 @@ class ReservationForm(FlaskForm):
             probation_officer=ProbationOfficer(self.probation_officer.data),
             notify_desk=self.notify_desk.data,
             caution=self.caution.data,
-            desk_note=(self.desk_note.data or "").strip(),
+            # Browsers send a textarea's line breaks as CRLF.
+            desk_note=(self.desk_note.data or "").replace("\r\n", "\n").strip(),
         )
 
     def attach(self, error: DomainError) -> None:

@@ -97,7 +97,7 @@ def book(
         **safety.as_columns(),
     )
     try:
-        save(reservation)
+        save(reservation, slot.room)
     except DuplicateSubmission:
         return submitted_before(by, idempotency_key)
     audit.record(by, "reservation.create", reservation, room_id=slot.room.id)
@@ -115,13 +115,7 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
     rules.lock_for_booking([slot.room, reservation.room], reservation.officer)
     check_slot(slot, reservation.officer, safety, exclude=reservation)
     before = (reservation.room_id, reservation.starts_at, reservation.ends_at)
-    reservation.room = slot.room
-    reservation.starts_at, reservation.ends_at = slot.starts_at, slot.ends_at
-    reservation.blocks_until = slot.blocks_until
-    for name, value in safety.as_columns().items():
-        setattr(reservation, name, value)
-    reservation.touch()
-    save(reservation)
+    save(reservation, slot.room, lambda: move(reservation, slot, safety))
     audit.record(
         by,
         "reservation.change",
@@ -129,6 +123,15 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
         before=[before[0], before[1].isoformat(), before[2].isoformat()],
         after=[slot.room.id, slot.starts_at.isoformat(), slot.ends_at.isoformat()],
     )
+
+
+def move(reservation: Reservation, slot: Slot, safety: SafetyDetails) -> None:
+    reservation.room = slot.room
+    reservation.starts_at, reservation.ends_at = slot.starts_at, slot.ends_at
+    reservation.blocks_until = slot.blocks_until
+    for name, value in safety.as_columns().items():
+        setattr(reservation, name, value)
+    reservation.touch()
 
 
 def cancel(reservation: Reservation, *, by: User, reason: str | None = None) -> None:
@@ -186,10 +189,16 @@ class DuplicateSubmission(Exception):
     """The same form was submitted twice at the same moment."""
 
 
-def save(reservation: Reservation) -> None:
-    """Flush in a savepoint; the database's no-overlap rules become the same conflict errors."""
+def save(reservation: Reservation, room: Room, change=None) -> None:
+    """Write in a savepoint; the database's no-overlap rules become the same conflict errors.
+
+    ``change`` edits the reservation inside the savepoint: begin_nested() flushes whatever is
+    pending before the savepoint exists, so an edit made earlier would fail outside it.
+    """
     try:
         with db.session.begin_nested():
+            if change is not None:
+                change()
             db.session.add(reservation)
             db.session.flush()
     except OperationalError as error:
@@ -201,7 +210,7 @@ def save(reservation: Reservation) -> None:
     except IntegrityError as error:
         message = str(error.orig)
         if "reservation_room_no_overlap" in message:
-            raise RoomTaken(rules.room_taken_message(reservation.room, timedelta(0))) from None
+            raise RoomTaken(rules.room_taken_message(room, timedelta(0))) from None
         if "reservation_officer_no_overlap" in message:
             raise OfficerBusy(_("この時間には別の予約があります。")) from None
         if "idempotency_key" in message:

@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField
+from wtforms import BooleanField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from booking.reservations.forms import DayField
+from booking.reservations.forms import ChoiceField, ChoiceRadioField, DayField
 from booking.rooms.models import Ward
 
 
@@ -15,7 +15,7 @@ class FindForm(FlaskForm):
         csrf = False
 
     day = DayField(_l("利用日"), format=["%Y-%m-%d", "%Y/%m/%d"], validators=[Optional()])
-    part = RadioField(
+    part = ChoiceRadioField(
         _l("時間帯"),
         choices=[
             SelectChoice("", _l("いつでも")),
@@ -26,7 +26,7 @@ class FindForm(FlaskForm):
         default="",
         validators=[Optional()],
     )
-    ward = SelectField(_l("区"), validators=[Optional()])
+    ward = ChoiceField(_l("区"), validators=[Optional()])
     evening_or_weekend = BooleanField(_l("夜間か土日も開いている施設だけ"))
 
     def __init__(self, *args, **kwargs):
