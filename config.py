@@ -54,3 +54,11 @@ class Config:
 
     MAX_FUTURE_RESERVATIONS = env_int("MAX_FUTURE_RESERVATIONS", 20)
     SERIES_MAX_DAYS = env_int("SERIES_MAX_DAYS", 183)
+
+    SAFETY_GRACE_MINUTES = env_int("SAFETY_GRACE_MINUTES", 15)
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "booking@localhost")

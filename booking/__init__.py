@@ -8,6 +8,7 @@ from flask import Flask
 from booking import cli, errors, extensions, security, templating
 from booking.auth import views as auth
 from booking.feeds import views as feeds
+from booking.manage import views as manage
 from booking.reservations import views as reservations
 from booking.rooms import views as rooms
 from config import Config
@@ -20,7 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     ensure_secret_key(app)
     extensions.init_app(app)
-    for blueprint in (auth.bp, rooms.bp, reservations.bp, feeds.bp):
+    for blueprint in (auth.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)

@@ -15,6 +15,7 @@ from booking.extensions import db
 from booking.feeds.cli import feeds
 from booking.rooms.models import Facility
 from booking.rooms.seed import seed_rooms
+from booking.safety.cli import safety
 
 DEMO_ACCOUNTS = (
     ("hogoshi@example.jp", "札幌 太郎", Role.OFFICER, ()),
@@ -123,3 +124,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(users)
     app.cli.add_command(feeds)
+    app.cli.add_command(safety)

@@ -49,5 +49,18 @@ def test_downgrade_to_base_and_back(empty_database):
         flask_migrate.downgrade(revision="base")
         with db.engine.connect() as connection:
             assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
+        flask_migrate.upgrade(revision="0003_feed_tokens")
+        assert no_overlap_rules(db.engine) == 2
         flask_migrate.upgrade()
+        assert no_overlap_rules(db.engine) == 2  # later migrations must not lose them
         db.engine.dispose()
+
+
+def no_overlap_rules(engine) -> int:
+    """How many of the no-overlap triggers (SQLite) or exclusion constraints exist."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            sql = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'reservation_no_overlap_%'"
+        else:
+            sql = "SELECT count(*) FROM pg_constraint WHERE contype = 'x'"
+        return connection.exec_driver_sql(sql).scalar()

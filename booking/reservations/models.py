@@ -124,6 +124,8 @@ class Reservation(db.Model):
 
     checked_in_at: Mapped[datetime | None]
     checked_out_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    overdue_notified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
 

@@ -1,0 +1,78 @@
+"""Forms of the desk: closures, and booking on an officer's behalf."""
+
+from datetime import time
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from booking.reservations.forms import (
+    ChoiceField,
+    ClockField,
+    DayField,
+    ReservationForm,
+    no_control_characters,
+)
+from booking.rooms.models import Closure, Facility
+from booking.timeutil import at_tokyo, tokyo_day_bounds
+
+DAY_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
+
+
+class ClosureForm(FlaskForm):
+    room = ChoiceField(_l("対象"), validators=[Optional()])
+    first_day = DayField(
+        _l("休館の始まりの日"),
+        format=DAY_FORMATS,
+        validators=[InputRequired(_l("始まりの日を入力してください。"))],
+    )
+    first_time = ClockField(_l("始まりの時刻"), format=["%H:%M"], validators=[Optional()])
+    last_day = DayField(
+        _l("休館の終わりの日"),
+        format=DAY_FORMATS,
+        validators=[InputRequired(_l("終わりの日を入力してください。"))],
+    )
+    last_time = ClockField(_l("終わりの時刻"), format=["%H:%M"], validators=[Optional()])
+    reason = StringField(
+        _l("理由（利用者に表示されます）"),
+        validators=[
+            DataRequired(_l("理由を入力してください。")),
+            Length(max=200, message=_l("200文字以内にしてください。")),
+            no_control_characters,
+        ],
+    )
+    confirm = HiddenField()
+
+    def __init__(self, facility: Facility, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.room.choices = [SelectChoice("", _l("施設全体"))] + [
+            SelectChoice(str(room.id), room.name_ja) for room in facility.rooms
+        ]
+
+    def closure(self, facility: Facility) -> Closure:
+        """The closure as entered: a missing start time means from opening, end until close."""
+        room_id = next((r.id for r in facility.rooms if str(r.id) == self.room.data), None)
+        starts = at_tokyo(self.first_day.data, self.first_time.data or time())
+        if self.last_time.data:
+            ends = at_tokyo(self.last_day.data, self.last_time.data)
+        else:
+            ends = tokyo_day_bounds(self.last_day.data)[1]
+        return Closure(
+            facility_id=facility.id,
+            room_id=room_id,
+            starts_at=starts,
+            ends_at=ends,
+            reason=self.reason.data,
+        )
+
+
+class StaffBookingForm(ReservationForm):
+    officer = ChoiceField(_l("保護司"), coerce=int, validators=[InputRequired()])
+    room = ChoiceField(_l("部屋"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, facility: Facility, officers, *args, **kwargs):
+        super().__init__(facility.rooms[0], *args, **kwargs)
+        self.officer.choices = [SelectChoice(o.id, f"{o.name}（{o.email}）") for o in officers]
+        self.room.choices = [SelectChoice(r.id, r.name_ja) for r in facility.rooms]

@@ -1,0 +1,179 @@
+"""The desk's pages: day schedule, CSV, safety board, closures, booking for an officer."""
+
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from booking.errors import DomainError
+from booking.extensions import db
+from booking.manage import services
+from booking.manage.forms import ClosureForm, StaffBookingForm
+from booking.reservations import queries
+from booking.reservations import services as reservations
+from booking.rooms.models import Closure, Facility
+from booking.rooms.views import parse_day
+from booking.safety.board import board_rows
+from booking.templating import locale_code
+from booking.timeutil import now_utc, today_tokyo
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+def served_facility(facility_id: int) -> Facility:
+    """The facility, if the current user serves it; 404 or 403 otherwise."""
+    facility = db.get_or_404(Facility, facility_id)
+    services.ensure_serves(current_user, facility)
+    return facility
+
+
+def chosen_day() -> date:
+    return parse_day(request.args.get("day")) or today_tokyo()
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The facilities this user serves, with their pages."""
+    services.ensure_staff(current_user)
+    facilities = services.managed_facilities(current_user)
+    return render_template("manage/index.html", facilities=facilities)
+
+
+@bp.get("/facilities/<int:facility_id>/schedule")
+@login_required
+def schedule(facility_id: int):
+    """Every reservation of one day, with the officer's phone and the safety details."""
+    facility, day = served_facility(facility_id), chosen_day()
+    return render_template(
+        "manage/schedule.html",
+        facility=facility,
+        day=day,
+        rows=services.day_schedule(facility, day),
+        previous=day - timedelta(days=1),
+        following=day + timedelta(days=1),
+    )
+
+
+@bp.get("/facilities/<int:facility_id>/schedule.csv")
+@login_required
+def schedule_csv(facility_id: int):
+    """The day schedule as a CSV file that Excel opens in Japanese."""
+    facility, day = served_facility(facility_id), chosen_day()
+    body = services.schedule_csv(services.day_schedule(facility, day), locale_code())
+    name = f"schedule-{facility.code}-{day.isoformat()}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/facilities/<int:facility_id>/board")
+@login_required
+def board(facility_id: int):
+    """Today's interviews: overdue first, in red, with the officer's phone."""
+    facility, now = served_facility(facility_id), now_utc()
+    grace = timedelta(minutes=current_app.config["SAFETY_GRACE_MINUTES"])
+    rows = board_rows(services.day_schedule(facility, today_tokyo()), now, grace)
+    return render_template(
+        "manage/board.html",
+        facility=facility,
+        rows=rows,
+        now=now,
+        refresh=request.args.get("refresh") != "0",
+    )
+
+
+@bp.route("/facilities/<int:facility_id>/closures", methods=["GET", "POST"])
+@login_required
+def closures(facility_id: int):
+    """List closures and add one; reservations it would hit are listed before anything changes."""
+    facility = served_facility(facility_id)
+    form, hit, status = ClosureForm(facility), [], 200
+    if form.validate_on_submit():
+        closure = form.closure(facility)
+        try:
+            cancelled = services.add_closure(
+                facility, closure, by=current_user, cancel_hit=bool(form.confirm.data)
+            )
+        except DomainError as error:
+            db.session.rollback()
+            hit = services.closure_impact(facility, closure)
+            form.form_errors.append(error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("休館を登録しました。取り消した予約：%(n)d件", n=len(cancelled)))
+            return redirect(url_for(".closures", facility_id=facility.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "manage/closures.html",
+        facility=facility,
+        form=form,
+        hit=hit,
+        upcoming=services.upcoming_closures(facility, now_utc()),
+    ), status
+
+
+@bp.post("/closures/<int:closure_id>/delete")
+@login_required
+def delete_closure(closure_id: int):
+    """Remove a closure; cancelled reservations stay cancelled."""
+    closure = db.get_or_404(Closure, closure_id)
+    facility_id = closure.facility_id
+    services.remove_closure(closure, by=current_user)
+    db.session.commit()
+    flash(_("休館を取り消しました。"))
+    return redirect(url_for(".closures", facility_id=facility_id))
+
+
+@bp.route("/facilities/<int:facility_id>/book", methods=["GET", "POST"])
+@login_required
+def book(facility_id: int):
+    """Book for an officer who cannot use the web; then print a slip for them."""
+    facility = served_facility(facility_id)
+    form, status = StaffBookingForm(facility, services.officers()), 200
+    if form.validate_on_submit():
+        room = next(r for r in facility.rooms if r.id == form.room.data)
+        officer = next(o for o in services.officers() if o.id == form.officer.data)
+        try:
+            reservation = reservations.book(
+                form.slot(room),
+                officer,
+                by=current_user,
+                safety=form.safety(),
+                idempotency_key=form.idempotency_key.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.attach(error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("%(name)sさんの予約をしました。", name=officer.name))
+            return redirect(url_for(".slip", public_id=reservation.public_id))
+    elif form.is_submitted():
+        status = 422
+    return render_template("manage/book.html", facility=facility, form=form), status
+
+
+@bp.get("/reservations/<uuid:public_id>/slip")
+@login_required
+def slip(public_id):
+    """A printable slip to hand to the officer."""
+    reservation = queries.by_public_id(public_id) or abort(404)
+    services.ensure_serves(current_user, reservation.room.facility)
+    return render_template("manage/slip.html", reservation=reservation)

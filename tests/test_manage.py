@@ -1,0 +1,236 @@
+"""The desk's pages: who may see them, the day schedule, CSV, closures, booking for officers."""
+
+import csv
+import io
+from datetime import date, time, timedelta
+
+import pytest
+
+from booking.auth.models import Role
+from booking.extensions import db
+from booking.reservations import services
+from booking.reservations.models import Reservation, Status
+from booking.reservations.services import SafetyDetails, Slot
+from booking.rooms.models import Closure, Facility, FacilityKind, FeeBasis, OpeningHours, Room, Ward
+from booking.timeutil import at_tokyo
+from tests.conftest import csrf_token, log_in, row_count
+
+TUESDAY = date(2025, 4, 8)
+
+
+@pytest.fixture
+def other_facility(app):
+    facility = Facility(
+        code="other",
+        ward=Ward.KITA,
+        name_ja="別の区民センター",
+        name_en="Other",
+        address="札幌市北区",
+        kind=FacilityKind.SUPPORT_CENTER,
+        fee_basis=FeeBasis.FULL_EXEMPTION,
+        bookable_from=date(2020, 1, 1),
+        opening_hours=[OpeningHours(weekday=d, opens=time(9), closes=time(21)) for d in range(7)],
+        rooms=[Room(code="r", name_ja="面談室B", name_en="B")],
+    )
+    db.session.add(facility)
+    db.session.commit()
+    return facility
+
+
+@pytest.fixture
+def manager(make_user, facility):
+    return make_user(Role.MANAGER, email="desk@example.jp", facilities=[facility])
+
+
+def client_for(app, user):
+    client = app.test_client()
+    assert log_in(client, user.email).status_code == 302
+    return client
+
+
+def booked(room, officer, start="10:00", minutes=60, **safety):
+    starts_at = at_tokyo(TUESDAY, time.fromisoformat(start))
+    reservation = services.book(
+        Slot(room, starts_at, starts_at + timedelta(minutes=minutes)),
+        officer,
+        by=officer,
+        safety=SafetyDetails(**safety),
+    )
+    db.session.commit()
+    return reservation
+
+
+STAFF_PAGES = [
+    "/manage/facilities/{id}/schedule",
+    "/manage/facilities/{id}/schedule.csv",
+    "/manage/facilities/{id}/board",
+    "/manage/facilities/{id}/closures",
+    "/manage/facilities/{id}/book",
+]
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_manager_sees_own_facility_only(app, manager, facility, other_facility, room, page):
+    client = client_for(app, manager)
+    assert client.get(page.format(id=facility.id)).status_code == 200
+    response = client.get(page.format(id=other_facility.id))
+    assert response.status_code == 403
+    assert "権限がありません" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", [*STAFF_PAGES, "/manage/"])
+def test_officer_gets_403_on_every_staff_page(officer_client, facility, room, page):
+    assert officer_client.get(page.format(id=facility.id)).status_code == 403
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_admin_sees_every_facility(app, make_user, facility, other_facility, room, page):
+    client = client_for(app, make_user(Role.ADMIN))
+    for target in (facility, other_facility):
+        assert client.get(page.format(id=target.id)).status_code == 200
+
+
+def test_manager_cannot_check_in_elsewhere(app, make_user, other_facility, now):
+    officer = make_user(Role.OFFICER)
+    manager = make_user(Role.MANAGER)
+    reservation = booked(other_facility.rooms[0], officer)
+    client = client_for(app, manager)
+    token = csrf_token(client, "/")
+    response = client.post(
+        f"/reservations/{reservation.public_id}/check-in", data={"csrf_token": token}
+    )
+    assert response.status_code == 403
+    assert db.session.get(Reservation, reservation.id).checked_in_at is None
+
+
+def test_schedule_shows_safety_details_and_never_more(app, manager, facility, room, officer, now):
+    officer.phone = "090-1234-5678"
+    booked(room, officer, second_officer=True, caution=True, desk_note="杖をお使いです")
+    html = (
+        client_for(app, manager)
+        .get(f"/manage/facilities/{facility.id}/schedule?day=2025-04-08")
+        .get_data(as_text=True)
+    )
+    for text in [
+        "10:00〜11:00",
+        "保護司 一郎",
+        "090-1234-5678",
+        "もう一人の保護司",
+        "杖をお使いです",
+    ]:
+        assert text in html
+
+
+def test_csv_has_a_bom_and_the_rows_of_the_screen(app, manager, facility, room, officer, now):
+    booked(room, officer, notify_desk=True, desk_note="メモ")
+    response = client_for(app, manager).get(
+        f"/manage/facilities/{facility.id}/schedule.csv?day=2025-04-08"
+    )
+    assert response.mimetype == "text/csv"
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["部屋", "開始", "終了", "保護司"]
+    assert rows[1][:4] == ["面談室1", "10:00", "11:00", "保護司 一郎"]
+    assert rows[1][6] == "あり" and rows[1][8] == "メモ" and rows[1][9] == "予約済"
+
+
+def closure_form(client, facility, **fields):
+    url = f"/manage/facilities/{facility.id}/closures"
+    data = {
+        "room": "",
+        "first_day": "2025-04-08",
+        "first_time": "09:00",
+        "last_day": "2025-04-08",
+        "last_time": "12:00",
+        "reason": "停電のため",
+        "csrf_token": csrf_token(client, url),
+        **fields,
+    }
+    return client.post(url, data=data)
+
+
+def test_closure_lists_hit_reservations_before_cancelling(
+    app, manager, facility, room, officer, now
+):
+    reservation = booked(room, officer)
+    client = client_for(app, manager)
+    first = closure_form(client, facility)
+    assert first.status_code == 400
+    assert "次の予約が取り消しになります" in first.get_data(as_text=True)
+    assert row_count(Closure) == 0
+    assert db.session.get(Reservation, reservation.id).status is Status.ACTIVE
+
+    assert closure_form(client, facility, confirm="1").status_code == 302
+    reservation = db.session.get(Reservation, reservation.id)
+    assert reservation.status is Status.CANCELLED
+    assert row_count(Closure) == 1
+    mine = client_for(app, officer).get("/reservations/").get_data(as_text=True)
+    assert "休館のため取り消し（停電のため）" in mine
+
+
+def test_closure_without_hits_is_saved_at_once_and_blocks_booking(
+    app, manager, facility, room, officer, now
+):
+    client = client_for(app, manager)
+    assert closure_form(client, facility).status_code == 302
+    from booking.errors import NotBookable
+
+    with pytest.raises(NotBookable):
+        booked(room, officer, "11:00")
+    db.session.rollback()
+
+
+def test_closure_end_before_start_is_refused(app, manager, facility, room, now):
+    client = client_for(app, manager)
+    response = closure_form(client, facility, last_time="08:00")
+    assert response.status_code == 400
+    assert "終わりは始まりより後" in response.get_data(as_text=True)
+    assert row_count(Closure) == 0
+
+
+def test_remove_closure(app, manager, facility, now):
+    closure_form(client_for(app, manager), facility)
+    closure = db.session.query(Closure).one()
+    client = client_for(app, manager)
+    token = csrf_token(client, f"/manage/facilities/{facility.id}/closures")
+    client.post(f"/manage/closures/{closure.id}/delete", data={"csrf_token": token})
+    assert row_count(Closure) == 0
+
+
+def test_staff_books_for_an_officer_and_prints_a_slip(app, manager, facility, room, officer, now):
+    client = client_for(app, manager)
+    url = f"/manage/facilities/{facility.id}/book"
+    data = {
+        "officer": str(officer.id),
+        "room": str(room.id),
+        "day": "2025-04-08",
+        "start": "14:00",
+        "minutes": "60",
+        "probation_officer": "none",
+        "csrf_token": csrf_token(client, url),
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    reservation = db.session.query(Reservation).one()
+    assert (reservation.officer_id, reservation.created_by_id) == (officer.id, manager.id)
+    slip = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "保護司 一郎様" in slip and "14:00〜15:00" in slip
+
+
+def test_staff_booking_errors_are_shown_on_the_form(app, manager, facility, room, officer, now):
+    client = client_for(app, manager)
+    url = f"/manage/facilities/{facility.id}/book"
+    data = {
+        "officer": str(officer.id),
+        "room": str(room.id),
+        "day": "2025-04-08",
+        "start": "17:00",
+        "minutes": "60",
+        "probation_officer": "none",
+        "csrf_token": csrf_token(client, url),
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    assert "この部屋は17:15までです。" in response.get_data(as_text=True)
+    assert row_count(Reservation) == 0
