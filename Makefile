@@ -35,7 +35,7 @@ test: $(VENV)/.installed-dev translations
 # endpoint (a report: it exits 0 even when a target is missed). BENCH_ARGS=--postgresql adds
 # a run on TEST_DATABASE_URL.
 bench: $(VENV)/.installed-dev translations
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

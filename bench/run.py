@@ -45,6 +45,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 import booking.timeutil
+from bench import feeds
 from booking import create_app
 from booking.auth.models import User
 from booking.auth.services import hasher
@@ -771,6 +772,10 @@ def main() -> int:
             report(run_backend("PostgreSQL", url, args, function), label, args)
         else:
             print("== PostgreSQL == skipped: TEST_DATABASE_URL is not set")
+    print()
+    print("4. Calendar feeds")
+    for line in feeds.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
+        print(line)
     print(
         f"total bench time: {time.perf_counter() - started:.0f} s;"
         f" load average {os.getloadavg()[0]:.1f} at the end"

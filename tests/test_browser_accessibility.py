@@ -58,8 +58,15 @@ def test_login_page(chromium, live_server):
 
 @pytest.mark.parametrize(
     "name",
-    ["find", "week", "booking-form", "booking-form-errors", "confirmation", "my-reservations"]
-    + ["rooms"],
+    [
+        "find",
+        "week",
+        "booking-form",
+        "booking-form-errors",
+        "confirmation",
+        "my-reservations",
+        "rooms",
+    ],
 )
 def test_officer_pages(chromium, live_server, officer, pages, name):
     context = chromium.new_context(viewport=PHONE, base_url=live_server, bypass_csp=True)

@@ -1,6 +1,6 @@
 """Finding a free room (the home page) and a room's week of free, taken and closed times."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import event
