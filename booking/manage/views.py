@@ -144,11 +144,11 @@ def delete_closure(closure_id: int):
 @login_required
 def book(facility_id: int):
     """Book for an officer who cannot use the web; then print a slip for them."""
-    facility = served_facility(facility_id)
-    form, status = StaffBookingForm(facility, services.officers()), 200
+    facility, officers = served_facility(facility_id), services.officers()
+    form, status = StaffBookingForm(facility, officers), 200
     if form.validate_on_submit():
         room = next(r for r in facility.rooms if r.id == form.room.data)
-        officer = next(o for o in services.officers() if o.id == form.officer.data)
+        officer = next(o for o in officers if o.id == form.officer.data)
         try:
             reservation = reservations.book(
                 form.slot(room),
