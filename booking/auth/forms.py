@@ -9,12 +9,18 @@ from wtforms.validators import DataRequired, Length
 class LoginForm(FlaskForm):
     email = StringField(
         _l("メールアドレス"),
-        validators=[DataRequired(_l("メールアドレスを入力してください。")), Length(max=254)],
+        validators=[
+            DataRequired(_l("メールアドレスを入力してください。")),
+            Length(max=254, message=_l("長すぎます。")),
+        ],
         render_kw={"autocomplete": "username", "type": "email", "inputmode": "email"},
     )
     password = PasswordField(
         _l("パスワード"),
-        validators=[DataRequired(_l("パスワードを入力してください。")), Length(max=1024)],
+        validators=[
+            DataRequired(_l("パスワードを入力してください。")),
+            Length(max=1024, message=_l("長すぎます。")),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()

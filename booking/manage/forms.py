@@ -69,8 +69,12 @@ class ClosureForm(FlaskForm):
 
 
 class StaffBookingForm(ReservationForm):
-    officer = ChoiceField(_l("保護司"), coerce=int, validators=[InputRequired()])
-    room = ChoiceField(_l("部屋"), coerce=int, validators=[InputRequired()])
+    officer = ChoiceField(
+        _l("保護司"), coerce=int, validators=[InputRequired(_l("保護司を選んでください。"))]
+    )
+    room = ChoiceField(
+        _l("部屋"), coerce=int, validators=[InputRequired(_l("部屋を選んでください。"))]
+    )
 
     def __init__(self, facility: Facility, officers, *args, **kwargs):
         super().__init__(facility.rooms[0], *args, **kwargs)

@@ -94,7 +94,12 @@ class ReservationForm(FlaskForm):
         validators=[InputRequired(_l("開始時刻を入力してください（例：18:00）。"))],
         render_kw={"step": 900},
     )
-    minutes = ChoiceField(_l("利用時間"), coerce=int, default=60, validators=[DataRequired()])
+    minutes = ChoiceField(
+        _l("利用時間"),
+        coerce=int,
+        default=60,
+        validators=[DataRequired(_l("利用時間を選んでください。"))],
+    )
     second_officer = BooleanField(_l("もう一人の保護司が同席する"))
     probation_officer = ChoiceRadioField(
         _l("保護観察官"),
