@@ -7,8 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from booking.audit import AuditEvent
 from booking.auth import services as accounts
@@ -17,9 +18,11 @@ from booking.errors import NotAllowed
 from booking.extensions import db
 from booking.feeds import ical, queries, services
 from booking.feeds.models import Feed, FeedKind, FeedToken
+from booking.manage import services as desk
 from booking.reservations import services as bookings
 from booking.reservations.models import Reservation
 from booking.reservations.services import SafetyDetails, Slot
+from booking.rooms.models import Closure, Room
 from booking.timeutil import at_tokyo
 from tests.conftest import NOW, csrf_token, log_in, row_count
 
@@ -41,8 +44,15 @@ def at(day_offset: int, clock: str = "10:00"):
 
 def book(room, officer, starts_at, minutes=60, **fields) -> Reservation:
     """A reservation written straight to the table: feeds also show past ones."""
+    reservation = unsaved(room, officer, starts_at, minutes, **fields)
+    db.session.add(reservation)
+    db.session.commit()
+    return reservation
+
+
+def unsaved(room, officer, starts_at, minutes=60, **fields) -> Reservation:
     ends_at = starts_at + timedelta(minutes=minutes)
-    reservation = Reservation(
+    return Reservation(
         room=room,
         officer=officer,
         created_by=officer,
@@ -54,9 +64,6 @@ def book(room, officer, starts_at, minutes=60, **fields) -> Reservation:
         notify_desk=True,
         **fields,
     )
-    db.session.add(reservation)
-    db.session.commit()
-    return reservation
 
 
 def issue(user, kind=FeedKind.MINE, subject_id=None) -> str:
@@ -421,6 +428,242 @@ def test_midnight_moves_the_window_and_the_validators(client, clock, scene):
     assert str(left.public_id) not in uids and str(arrived.public_id) in uids
     revalidated = client.get(path, headers={"If-Modified-Since": today.headers["Last-Modified"]})
     assert revalidated.status_code == 200
+
+
+# --- the validators follow every change, and only the feeds it touches -----------------------
+
+
+@pytest.fixture
+def watched(scene, secret_officer, manager, admin, other_facility):
+    """A feed of each kind around the scene, by name: tokens, to see which ETags move."""
+    room, second_room = scene["room"], scene["second_room"]
+    return {
+        "mine": issue(secret_officer),
+        "colleague": issue(scene["theirs"][0].officer),
+        "facility": issue(manager, FeedKind.FACILITY, room.facility_id),
+        "room": issue(manager, FeedKind.ROOM, room.id),
+        "second room": issue(manager, FeedKind.ROOM, second_room.id),
+        "other facility": issue(admin, FeedKind.FACILITY, other_facility.id),
+    }
+
+
+def moved(client, watched, change) -> set[str]:
+    """The feeds whose ETag ``change`` moves: they answer 200 to the old ETag, the rest 304."""
+    paths = {name: feed_path(token) for name, token in watched.items()}
+    before = {name: client.get(path).headers["ETag"] for name, path in paths.items()}
+    change()
+    db.session.commit()
+    answers = {
+        name: client.get(path, headers={"If-None-Match": before[name]}).status_code
+        for name, path in paths.items()
+    }
+    assert set(answers.values()) <= {200, 304}
+    return {name for name, status in answers.items() if status == 200}
+
+
+# The officer's reservations in the first room show in these three.
+SHOWN_HERE = {"mine", "facility", "room"}
+ALL_OF_THIS_FACILITY = SHOWN_HERE | {"colleague", "second room"}
+
+
+def change(reservation, starts_at, ends_at, room=None, **safety):
+    slot = Slot(room or reservation.room, starts_at, ends_at)
+    bookings.change(reservation, slot, by=reservation.officer, safety=SafetyDetails(**safety))
+
+
+def test_a_booking_moves_the_etags_of_the_feeds_that_show_it(client, watched, scene):
+    officer, slot = scene["mine"][0].officer, Slot(scene["room"], at(2, "13:00"), at(2, "14:00"))
+
+    def book_it():
+        bookings.book(slot, officer, by=officer, safety=SafetyDetails())
+
+    assert moved(client, watched, book_it) == SHOWN_HERE
+
+
+def test_a_new_time_moves_the_etags(client, watched, scene):
+    reservation = scene["mine"][0]
+    new_time = (at(1, "15:00"), at(1, "16:00"))
+    assert moved(client, watched, lambda: change(reservation, *new_time)) == SHOWN_HERE
+
+
+def test_a_move_to_another_room_moves_both_rooms_etags(client, watched, scene):
+    reservation = scene["mine"][0]
+    times, second_room = (reservation.starts_at, reservation.ends_at), scene["second_room"]
+    moving = moved(client, watched, lambda: change(reservation, *times, room=second_room))
+    assert moving == SHOWN_HERE | {"second room"}
+
+
+def test_a_room_set_on_an_expired_reservation_still_moves_both_rooms(client, watched, scene):
+    reservation, second_room = scene["mine"][0], scene["second_room"]
+
+    def move_by_id():
+        db.session.expire(reservation)  # no history of the old room in memory
+        reservation.room_id = second_room.id
+        reservation.touch()
+
+    assert moved(client, watched, move_by_id) == SHOWN_HERE | {"second room"}
+
+
+def test_a_cancellation_moves_the_etags(client, watched, scene):
+    reservation = scene["mine"][0]
+    cancelled = moved(client, watched, lambda: bookings.cancel(reservation, by=reservation.officer))
+    assert cancelled == SHOWN_HERE
+
+
+def test_safety_details_alone_move_the_etags(client, watched, scene):
+    """The feed shows none of them, but the new SEQUENCE changes its bytes."""
+    reservation = scene["mine"][0]
+    times = (reservation.starts_at, reservation.ends_at)
+    more_people = moved(client, watched, lambda: change(reservation, *times, second_officer=True))
+    assert more_people == SHOWN_HERE
+
+
+def test_a_renamed_room_moves_every_feed_that_names_it(client, watched, scene):
+    def rename():
+        scene["room"].name_ja = "相談室A"
+
+    assert moved(client, watched, rename) == {"mine", "colleague", "facility", "room"}
+
+
+def test_a_new_facility_address_moves_every_feed_of_its_rooms(client, watched, scene):
+    def readdress():
+        scene["room"].facility.address = "札幌市中央区北2条西2丁目"
+
+    assert moved(client, watched, readdress) == ALL_OF_THIS_FACILITY
+
+
+def test_another_facilitys_reservation_moves_only_its_feeds(client, watched, scene, other_facility):
+    colleague = scene["theirs"][0].officer
+    elsewhere = moved(client, watched, lambda: book(other_facility.rooms[0], colleague, at(4)))
+    assert elsewhere == {"colleague", "other facility"}
+
+
+def test_check_in_and_out_leave_the_etags_alone(client, clock, watched, scene):
+    """Feeds show neither, so the phone's big button takes no calendar lock."""
+    reservation = scene["mine"][0]
+    clock(at(1, "09:45"))
+
+    def arrive_and_leave():
+        bookings.check_in(reservation, by=reservation.officer)
+        bookings.check_out(reservation, by=reservation.officer)
+
+    assert moved(client, watched, arrive_and_leave) == set()
+
+
+def test_a_closure_cancelling_many_moves_every_feed_it_touches(client, watched, scene, manager):
+    facility = scene["room"].facility
+    closure = Closure(
+        facility_id=facility.id, starts_at=at(1, "00:00"), ends_at=at(6, "00:00"), reason="点検"
+    )
+
+    def close():
+        hit = desk.add_closure(facility, closure, by=manager, cancel_hit=True)
+        assert len(hit) == 4  # two officers, two rooms
+
+    assert moved(client, watched, close) == ALL_OF_THIS_FACILITY
+
+
+def test_many_reservations_in_one_flush_move_every_feed_they_touch(client, watched, scene):
+    colleague = scene["theirs"][0].officer
+    officer, room, second_room = scene["mine"][0].officer, scene["room"], scene["second_room"]
+
+    def add_several():
+        db.session.add_all(
+            [
+                unsaved(room, officer, at(6)),
+                unsaved(second_room, officer, at(7)),
+                unsaved(second_room, colleague, at(8)),
+            ]
+        )
+        db.session.delete(scene["theirs"][0])
+
+    assert moved(client, watched, add_several) == ALL_OF_THIS_FACILITY
+
+
+def test_a_new_room_and_its_first_reservation_in_one_flush(client, watched, scene):
+    officer, facility = scene["mine"][0].officer, scene["room"].facility
+
+    def open_a_room():
+        room = Room(facility=facility, code="new", name_ja="新しい部屋", name_en="New room")
+        db.session.add(unsaved(room, officer, at(9)))
+
+    assert moved(client, watched, open_a_room) == {"mine", "facility"}
+
+
+def test_a_copy_read_before_another_requests_change_is_locked_and_read_again(
+    client, backend, watched, scene
+):
+    """PostgreSQL: what was read before the locks may be stale; what is changed is not."""
+    if backend == "sqlite":
+        pytest.skip("SQLite queues writing requests at BEGIN IMMEDIATE: nothing read is stale")
+    reservation, second_room = scene["mine"][0], scene["second_room"]
+
+    def cancel_a_stale_copy():
+        assert (reservation.room_id, reservation.version) == (scene["room"].id, 1)
+        with db.session.session_factory() as other:  # another request moves it meanwhile
+            moving = other.get(Reservation, reservation.id)
+            moving.room_id = second_room.id
+            moving.touch()
+            other.commit()
+        bookings.cancel(reservation, by=reservation.officer)
+        assert (reservation.room_id, reservation.version) == (second_room.id, 3)
+
+    assert moved(client, watched, cancel_a_stale_copy) == SHOWN_HERE | {"second room"}
+
+
+def test_a_bulk_statement_moves_every_etag(client, watched, scene):
+    """ORM bulk statements skip the flush; not knowing which rows they hit, all move."""
+    reservation = scene["mine"][0]
+
+    def bulk_update():
+        db.session.execute(
+            update(Reservation).where(Reservation.id == reservation.id).values(desk_note="")
+        )
+
+    assert moved(client, watched, bulk_update) == set(watched)
+
+
+def test_bumps_count_from_the_stored_version_not_from_memory(scene):
+    """Two servers bumping one room at once must give two versions, not the same one twice."""
+    room = scene["room"]
+    stored = room.calendar_version
+    set_committed_value(room, "calendar_version", 0)  # a copy read before the other's commit
+    bookings.cancel(scene["mine"][0], by=scene["mine"][0].officer)
+    db.session.commit()
+    assert room.calendar_version == stored + 1
+
+
+def test_last_modified_is_the_latest_change_and_never_goes_back(client, clock, watched, scene):
+    path = feed_path(watched["room"])
+    first = client.get(path)
+    assert first.last_modified == NOW  # when the scene was booked
+    later = NOW + timedelta(hours=2)
+    clock(later)
+    bookings.cancel(scene["mine"][0], by=scene["mine"][0].officer)
+    db.session.commit()
+    after = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert after.status_code == 200 and after.last_modified == later
+    clock(later - timedelta(minutes=30))  # another server whose clock is behind
+    bookings.cancel(scene["mine"][1], by=scene["mine"][1].officer)
+    db.session.commit()
+    again = client.get(path)
+    assert again.last_modified == later and again.headers["ETag"] != after.headers["ETag"]
+
+
+def test_revalidation_reads_no_reservation(client, watched):
+    path = feed_path(watched["facility"])
+    etag = client.get(path).headers["ETag"]
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert statements and not [s for s in statements if "reservation" in s]
 
 
 # --- the calendar page -----------------------------------------------------------------------

@@ -8,7 +8,9 @@ database is read on its own connection and must show:
 
 - no two active reservations of one room overlapping over [starts_at, blocks_until);
 - no officer with two overlapping active reservations over [starts_at, ends_at);
-- exactly the reservations, statuses, versions and audit events the steps that succeeded made.
+- exactly the reservations, statuses, versions and audit events the steps that succeeded made;
+- no stale feed: an officer's, a room's or the facility's feed keeps its ETag only while it
+  keeps its bytes (the ETag comes from calendar versions, not from the events).
 
 A model of the expected state also predicts, for each step, which rules it breaks: a step that
 breaks none must succeed, and a step that fails must fail for one of the rules it breaks (so a
@@ -20,6 +22,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import ClassVar
 
 import pytest
 import sqlalchemy as sa
@@ -37,7 +40,7 @@ from hypothesis.stateful import (
 )
 
 from booking.audit import AuditEvent
-from booking.auth.models import User
+from booking.auth.models import Role, User
 from booking.errors import (
     CautionNeedsStaff,
     Conflict,
@@ -51,11 +54,14 @@ from booking.errors import (
     WrongLength,
 )
 from booking.extensions import db
+from booking.feeds import ical
+from booking.feeds import queries as feed_queries
+from booking.feeds.models import FeedKind, Subscription
 from booking.reservations import rules, services
 from booking.reservations.models import Reservation, Series, Status
 from booking.reservations.services import SafetyDetails, Slot
 from booking.rooms.models import Room
-from booking.timeutil import at_tokyo
+from booking.timeutil import at_tokyo, today_tokyo
 from tests.conftest import NOW
 
 # Tuesday and Wednesday after the suite's "now" (Monday 7 April 2025, 9:00 in Sapporo).
@@ -159,6 +165,7 @@ class ReservationMachine(RuleBasedStateMachine):
 
     room_ids: tuple[int, ...] = ()
     officer_ids: tuple[int, ...] = ()
+    seen_feeds: ClassVar[dict] = {}  # (owner, feed, ETag) -> the bytes served; fresh per test
 
     tried = Bundle("tried")  # every slot a booking was attempted for, to try it again
 
@@ -412,6 +419,35 @@ class ReservationMachine(RuleBasedStateMachine):
         assert found == wanted
         assert audit_events == self.audit_events
 
+    def subscriptions(self) -> list[Subscription]:
+        """Each officer's own feed, each room's and the facility's, as their owners fetch them."""
+        rooms = [self.room(index) for index in range(len(self.room_ids))]
+        facility = rooms[0].facility
+        feeds = [
+            Subscription(
+                officer_id, FeedKind.MINE, None, None, True, Role.OFFICER, False, None, None
+            )
+            for officer_id in self.officer_ids
+        ]
+        feeds += [
+            Subscription(0, FeedKind.ROOM, facility.id, r.id, True, Role.ADMIN, True, "", r.name_ja)
+            for r in rooms
+        ]
+        feeds.append(
+            Subscription(0, FeedKind.FACILITY, facility.id, None, True, Role.ADMIN, True, "", None)
+        )
+        return feeds
+
+    @invariant()
+    def an_unchanged_etag_means_an_unchanged_feed(self):
+        window = feed_queries.Window(today_tokyo())
+        for feed in self.subscriptions():
+            title = ical.calendar_name(feed)
+            etag = feed_queries.stamp(feed, window, title).etag
+            body = ical.subscription(title, feed_queries.event_rows(feed, window))
+            served_before = self.seen_feeds.setdefault((feed.user_id, feed.feed.key, etag), body)
+            assert served_before == body, f"feed {feed.feed.key} changed, its ETag did not"
+
     def teardown(self):
         db.session.rollback()
 
@@ -429,6 +465,7 @@ def machine(app, clock, make_room, make_user):
     class Machine(ReservationMachine):
         room_ids = tuple(r.id for r in rooms)
         officer_ids = tuple(o.id for o in officers)
+        seen_feeds: ClassVar[dict] = {}
 
     return Machine
 

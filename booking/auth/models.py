@@ -54,6 +54,9 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    # Bumped on every change of the officer's own feed (booking.feeds.changes).
+    calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    calendar_changed_at: Mapped[datetime | None]
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=facility_manager, back_populates="managers", order_by="Facility.id"

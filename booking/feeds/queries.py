@@ -1,4 +1,4 @@
-"""What a feed shows, and the fingerprint that answers revalidations without building it."""
+"""What a feed shows, and the stamp (ETag, Last-Modified) that answers revalidations without it."""
 
 import hashlib
 import uuid
@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
+from booking.auth.models import User
 from booking.extensions import db
 from booking.feeds.models import FeedKind, Subscription
 from booking.reservations.models import Reservation, Status
@@ -120,24 +121,18 @@ EVENTS = {
     for kind in FeedKind
 }
 
-# Per room: its names and how many reservations, with which versions, ids and update times.
-FINGERPRINTS = {
-    kind: with_place(
-        select(
-            Room.id,
-            Room.name_ja,
-            Facility.name_ja,
-            Facility.address,
-            func.count(),
-            func.sum(Reservation.version),
-            func.sum(Reservation.id),
-            func.max(Reservation.updated_at),
-        )
-    )
-    .where(*in_feed(kind))
-    .group_by(Room.id, Facility.id)
-    .order_by(Room.id)
-    for kind in FeedKind
+
+# The calendar versions a feed's validators come from: its officer's row, its room's, or a
+# row per room of its facility. booking.feeds.changes bumps them with every change it shows.
+ROOM_VERSIONS = select(Room.id, Room.calendar_version, Room.calendar_changed_at)
+VERSIONS = {
+    FeedKind.MINE: select(User.id, User.calendar_version, User.calendar_changed_at).where(
+        User.id == bindparam("subject_id")
+    ),
+    FeedKind.FACILITY: ROOM_VERSIONS.where(Room.facility_id == bindparam("subject_id")).order_by(
+        Room.id
+    ),
+    FeedKind.ROOM: ROOM_VERSIONS.where(Room.id == bindparam("subject_id")),
 }
 
 
@@ -154,17 +149,15 @@ class Stamp:
 
 
 def stamp(feed: Subscription, window: Window, title: str) -> Stamp:
-    """ETag and Last-Modified from one aggregate query (a row per room), building nothing.
+    """ETag and Last-Modified from the calendar versions of the feed's subject, building nothing.
 
-    Every change of a reservation bumps its version and update time, a new one adds to the
-    count and the ids; the place names are in it too, so that a renamed room shows at once.
+    A row or a few, however many reservations. The view reads the stamp before the events, so
+    a change in between leaves the ETag older than the body (one more download), never newer.
     """
-    query = FINGERPRINTS[feed.kind]
-    groups = [
-        tuple(row) for row in db.session.connection().execute(query, parameters(feed, window))
-    ]
-    identity = (FORMAT_VERSION, feed.user_id, feed.feed.key, title, window.today, groups)
+    found = db.session.connection().execute(VERSIONS[feed.kind], {"subject_id": feed.subject_id})
+    versions = [tuple(row) for row in found]
+    identity = (FORMAT_VERSION, feed.user_id, feed.feed.key, title, window.today, versions)
     etag = hashlib.sha256(repr(identity).encode()).hexdigest()[:32]
     # Midnight counts as a change: rows leave and enter the window then.
-    changed = [at_tokyo(window.today, time()), *(group[-1] for group in groups)]
+    changed = [at_tokyo(window.today, time()), *(row[-1] for row in versions if row[-1])]
     return Stamp(etag, max(changed))

@@ -13,6 +13,7 @@ from booking import audit
 from booking.auth.models import Role, User
 from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
+from booking.reservations import rules
 from booking.reservations import services as reservations
 from booking.reservations.models import Reservation, Status
 from booking.rooms.models import Closure, Facility, Room
@@ -87,6 +88,8 @@ def add_closure(
         raise InvalidInput(
             _("この休館で取り消しになる予約があります。確かめてから登録してください。")
         )
+    # Before the closure's row exists: its foreign key would share-lock the room first.
+    rules.lock_for_reservations(hit, room_ids=[closure.room_id] if closure.room_id else [])
     db.session.add(closure)
     db.session.flush()
     reason = _("休館のため取り消し（%(reason)s）", reason=closure.reason)

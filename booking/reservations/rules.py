@@ -1,9 +1,11 @@
 """The booking rules, one function each; every one raises the error that names its limit."""
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from booking.auth.models import Role, User
 from booking.errors import (
@@ -47,11 +49,44 @@ def lock_for_booking(rooms: list[Room], officer: User) -> None:
     sees the first one's reservation and gets the ordinary conflict answer. SQLite ignores
     FOR UPDATE: its write requests are already queued by BEGIN IMMEDIATE.
     """
+    lock_rows(db.session, {room.id for room in rooms}, {officer.id})
+
+
+def lock_for_reservations(
+    reservations: Iterable[Reservation], room_ids: Iterable[int] = ()
+) -> None:
+    """Before changing reservations: their rows, their rooms (and ``room_ids``), their officers.
+
+    Every change writes its rooms' and officer's rows too (their calendar versions, see
+    booking.feeds.changes), so it must hold them in the bookings' order. The reservations
+    are locked first and read again: one moved meanwhile by another request is seen where it
+    is now, and the rooms locked are the ones the change will write.
+    """
     if db.session.get_bind().dialect.name == "sqlite":
         return
-    ids = sorted({room.id for room in rooms})
-    db.session.execute(select(Room.id).where(Room.id.in_(ids)).order_by(Room.id).with_for_update())
-    db.session.execute(select(User.id).where(User.id == officer.id).with_for_update())
+    ids = sorted(reservation.id for reservation in reservations)
+    locked = (
+        select(Reservation)
+        .where(Reservation.id.in_(ids))
+        .order_by(Reservation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    fresh = list(db.session.scalars(locked)) if ids else []
+    rooms = {r.room_id for r in fresh} | set(room_ids)
+    lock_rows(db.session, rooms, {r.officer_id for r in fresh})
+
+
+def lock_rows(session: Session, room_ids: Iterable[int], officer_ids: Iterable[int]) -> None:
+    """PostgreSQL: lock room rows, then user rows, each in id order (the one lock order)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    for model, ids in ((Room, room_ids), (User, officer_ids)):
+        ids = sorted(ids)
+        if ids:
+            session.execute(
+                select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update()
+            )
 
 
 def ensure_in_future(starts_at: datetime, now: datetime) -> None:

@@ -122,6 +122,8 @@ def book_series(
         starts=plan.starts,
         minutes=plan.minutes,
     )
+    # Before the series' row exists: its foreign keys would share-lock the room and officer.
+    rules.lock_for_booking([plan.room], officer)
     db.session.add(series)
     db.session.flush()
     window = current_app.config["SERIES_MAX_DAYS"]
@@ -146,9 +148,8 @@ def book_series(
 def cancel_from(series: Series, first_day: date, *, by: User) -> int:
     """Cancel the series' active reservations on and after ``first_day``; returns how many."""
     since = at_tokyo(first_day, time())
-    cancelled = 0
-    for reservation in series.reservations:
-        if reservation.is_active and reservation.starts_at >= since:
-            cancel(reservation, by=by)
-            cancelled += 1
-    return cancelled
+    chosen = [r for r in series.reservations if r.is_active and r.starts_at >= since]
+    rules.lock_for_reservations(chosen)
+    for reservation in chosen:
+        cancel(reservation, by=by)
+    return len(chosen)

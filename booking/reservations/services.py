@@ -106,13 +106,13 @@ def book(
 
 def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDetails) -> None:
     """Move a reservation to another time or room, or change its safety details."""
+    rules.lock_for_reservations([reservation], room_ids=[slot.room.id])
     rules.ensure_may_change(by, reservation)
     if not reservation.is_active:
         raise InvalidInput(_("取り消した予約は変更できません。"))
     if slot.room.id != reservation.room_id and by.id != reservation.officer_id:
         rules.ensure_may_book(by, reservation.officer, slot.room)
     check_safety(safety)
-    rules.lock_for_booking([slot.room, reservation.room], reservation.officer)
     check_slot(slot, reservation.officer, safety, exclude=reservation)
     before = (reservation.room_id, reservation.starts_at, reservation.ends_at)
     save(reservation, slot.room, lambda: move(reservation, slot, safety))
@@ -136,6 +136,7 @@ def move(reservation: Reservation, slot: Slot, safety: SafetyDetails) -> None:
 
 def cancel(reservation: Reservation, *, by: User, reason: str | None = None) -> None:
     """Cancel a reservation; the slot is free again at once. The officer sees ``reason``."""
+    rules.lock_for_reservations([reservation])
     rules.ensure_may_change(by, reservation)
     if not reservation.is_active:
         return

@@ -173,6 +173,9 @@ class Room(db.Model):
     window_days: Mapped[int] = mapped_column(default=60)
     buffer_minutes: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on every change its feeds could show (booking.feeds.changes): the ETag reads these.
+    calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    calendar_changed_at: Mapped[datetime | None]
 
     facility: Mapped[Facility] = relationship(back_populates="rooms")
     staffed_hours: Mapped[list[StaffedHours]] = relationship(
