@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib
 import os
 import re
 import sqlite3
@@ -32,7 +31,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -50,7 +48,8 @@ from booking import create_app
 from booking.auth.models import User
 from booking.auth.services import hasher
 from booking.extensions import db
-from booking.reservations.models import LONGEST_SPAN_HOURS, Reservation, Status
+from booking.reservations.availability import availability
+from booking.reservations.models import Reservation
 from booking.rooms.models import (
     Closure,
     Facility,
@@ -60,7 +59,7 @@ from booking.rooms.models import (
     Room,
     Ward,
 )
-from booking.timeutil import at_tokyo, tokyo_day_bounds
+from booking.timeutil import at_tokyo
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 ROOMS = 15
@@ -133,39 +132,6 @@ def median_ms(samples: list[float]) -> float:
 
 
 # --- the availability being measured ---------------------------------------------------------
-
-
-def availability_under_test() -> tuple[str, Callable[[list[Room], date, date], object]]:
-    """The real availability function if its module imports, else the query it will run."""
-    try:
-        module = importlib.import_module("booking.reservations.availability")
-        function = module.availability
-    except Exception as error:  # any failure to import: the module is being written
-        reason = f"{type(error).__name__}: {error}"
-        return f"fallback query (availability not importable: {reason})", fallback_availability
-    return "booking.reservations.availability.availability()", function
-
-
-def fallback_availability(rooms: list[Room], first_day: date, last_day: date):
-    """The reads availability() needs: a week's active reservations and closures."""
-    week_start, week_end = tokyo_day_bounds(first_day)[0], tokyo_day_bounds(last_day)[1]
-    held = db.session.scalars(
-        select(Reservation).where(
-            Reservation.room_id.in_([room.id for room in rooms]),
-            Reservation.status == Status.ACTIVE,
-            Reservation.starts_at > week_start - timedelta(hours=LONGEST_SPAN_HOURS),
-            Reservation.starts_at < week_end,
-            Reservation.blocks_until > week_start,
-        )
-    ).all()
-    closures = db.session.scalars(
-        select(Closure).where(
-            Closure.facility_id.in_({room.facility_id for room in rooms}),
-            Closure.starts_at < week_end,
-            Closure.ends_at > week_start,
-        )
-    ).all()
-    return held, closures
 
 
 def load_rooms(ids: list[int]) -> list[Room]:
@@ -754,7 +720,7 @@ def main() -> int:
     room_for = ((TODAY + timedelta(days=60) - FIRST_BOOKING_DAY).days + 1) * BOOKINGS_PER_DAY
     if needed > room_for:
         parser.error(f"--reps too high: {needed} bookings needed, {room_for} free hours")
-    label, function = availability_under_test()
+    label, function = "booking.reservations.availability.availability()", availability
     started = time.perf_counter()
     load = os.getloadavg()[0]
     print(

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from booking.auth.models import Role, User
 from booking.errors import InvalidInput
@@ -114,6 +114,3 @@ def deactivate(user: User) -> None:
     user.active = False
     revoke_sessions(user)
 
-
-def count_users() -> int:
-    return db.session.scalar(select(func.count()).select_from(User))
