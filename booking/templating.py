@@ -94,6 +94,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
         long_date=long_date,
+        reiwa=reiwa,
         clock=clock,
         clock24=clock24,
         weekly_hours=weekly_hours,

@@ -22,7 +22,7 @@ def test_book_see_and_cancel(officer_client, room, now):
     response = booking_form(officer_client, room)
     assert response.status_code == 302, response.get_data(as_text=True)
     page = officer_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "2025年4月8日(火) 10:00〜11:00" in page
+    assert "2025年4月8日(火) 10:00〜11:00（令和7年）" in page
     assert "110" in page
     reservation = Reservation.query.one()
     cancel_url = f"/reservations/{reservation.public_id}/cancel"
@@ -54,6 +54,30 @@ def test_repeat_preview_then_book_the_free_dates(officer_client, room, now):
     assert row_count(Reservation) == 4
     booking_form(officer_client, room, confirm="1", idempotency_key="series1", **fields)
     assert row_count(Reservation) == 4
+
+
+def test_cancel_a_repetition_from_a_date_onward(officer_client, room, now):
+    fields = {"repeat": "weekly", "interval_weeks": "1", "repeat_until": "2025-05-13"}
+    booking_form(officer_client, room, confirm="1", idempotency_key="series2", **fields)
+    third = sorted(Reservation.query.all(), key=lambda r: r.starts_at)[2]
+    url = f"/reservations/{third.public_id}/cancel"
+    page = officer_client.get(url).get_data(as_text=True)
+    assert "この日以降の繰り返しをすべて取り消す" in page
+    token = csrf_token(officer_client, url)
+    response = officer_client.post(f"{url}-series", data={"csrf_token": token})
+    assert response.status_code == 302
+    states = [r.status for r in sorted(Reservation.query.all(), key=lambda r: r.starts_at)]
+    assert states == [Status.ACTIVE, Status.ACTIVE, Status.CANCELLED, Status.CANCELLED]
+
+
+def test_single_reservation_has_no_series_to_cancel(officer_client, room, now):
+    booking_form(officer_client, room)
+    reservation = Reservation.query.one()
+    url = f"/reservations/{reservation.public_id}/cancel"
+    assert "繰り返し" not in officer_client.get(url).get_data(as_text=True)
+    token = csrf_token(officer_client, url)
+    assert officer_client.post(f"{url}-series", data={"csrf_token": token}).status_code == 404
+    assert Reservation.query.one().is_active
 
 
 def test_repeat_needs_a_last_day(officer_client, room, now):

@@ -113,4 +113,3 @@ def deactivate(user: User) -> None:
     """Stop the user logging in; open sessions end at their next request."""
     user.active = False
     revoke_sessions(user)
-

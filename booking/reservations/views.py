@@ -11,7 +11,7 @@ from booking.reservations import queries, rules, series, services
 from booking.reservations.forms import ReservationForm
 from booking.reservations.models import Reservation
 from booking.rooms.models import Room
-from booking.timeutil import now_utc
+from booking.timeutil import now_utc, tokyo
 
 bp = Blueprint("reservations", __name__)
 
@@ -158,3 +158,17 @@ def cancel(public_id):
         flash(_("予約を取り消しました。"))
         return redirect(url_for(".index"))
     return render_template("reservations/cancel.html", reservation=reservation)
+
+
+@bp.post("/reservations/<uuid:public_id>/cancel-series")
+@login_required
+def cancel_series(public_id):
+    """Cancel this reservation and every later one of its repetition."""
+    reservation = own_reservation(public_id)
+    if reservation.series is None:
+        abort(404)
+    day = tokyo(reservation.starts_at).date()
+    cancelled = series.cancel_from(reservation.series, day, by=current_user)
+    db.session.commit()
+    flash(_("%(n)d件の予約を取り消しました。", n=cancelled))
+    return redirect(url_for(".index"))
