@@ -20,7 +20,7 @@ from booking.feeds import ical, queries, services
 from booking.feeds.models import Feed, FeedKind, FeedToken
 from booking.manage import services as desk
 from booking.reservations import services as bookings
-from booking.reservations.models import Reservation
+from booking.reservations.models import Reservation, Status
 from booking.reservations.services import SafetyDetails, Slot
 from booking.rooms.models import Closure, Room
 from booking.timeutil import at_tokyo
@@ -611,16 +611,37 @@ def test_a_copy_read_before_another_requests_change_is_locked_and_read_again(
     assert moved(client, watched, cancel_a_stale_copy) == SHOWN_HERE | {"second room"}
 
 
-def test_a_bulk_statement_moves_every_etag(client, watched, scene):
-    """ORM bulk statements skip the flush; not knowing which rows they hit, all move."""
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"desk_note": "エレベーター前で待ち合わせ"}, set()),  # not shown in any feed
+        ({"status": Status.CANCELLED}, SHOWN_HERE),
+    ],
+    ids=["unshown column", "shown column"],
+)
+def test_a_bulk_statement_moves_exactly_the_etags_it_touches(
+    client, watched, scene, values, expected
+):
+    """Bulk statements skip the session's flush; the database bumps the rows they write."""
     reservation = scene["mine"][0]
 
     def bulk_update():
         db.session.execute(
-            update(Reservation).where(Reservation.id == reservation.id).values(desk_note="")
+            update(Reservation).where(Reservation.id == reservation.id).values(**values)
         )
 
-    assert moved(client, watched, bulk_update) == set(watched)
+    assert moved(client, watched, bulk_update) == expected
+
+
+def test_raw_sql_moves_the_etags_too(client, watched, scene):
+    reservation, second_room = scene["mine"][0], scene["second_room"]
+
+    def raw_move():
+        db.session.connection().exec_driver_sql(
+            f"UPDATE reservation SET room_id = {second_room.id} WHERE id = {reservation.id}"
+        )
+
+    assert moved(client, watched, raw_move) == SHOWN_HERE | {"second room"}
 
 
 def test_bumps_count_from_the_stored_version_not_from_memory(scene):

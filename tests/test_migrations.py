@@ -53,6 +53,9 @@ def test_downgrade_to_base_and_back(empty_database):
         assert no_overlap_rules(db.engine) == 2
         flask_migrate.upgrade()
         assert no_overlap_rules(db.engine) == 2  # later migrations must not lose them
+        assert calendar_triggers(db.engine) == (3 if db.engine.dialect.name == "sqlite" else 2)
+        flask_migrate.downgrade(revision="0005_calendar_versions")
+        assert calendar_triggers(db.engine) == 0
         db.engine.dispose()
 
 
@@ -63,4 +66,14 @@ def no_overlap_rules(engine) -> int:
             sql = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'reservation_no_overlap_%'"
         else:
             sql = "SELECT count(*) FROM pg_constraint WHERE contype = 'x'"
-        return connection.exec_driver_sql(sql).scalar()
+        return connection.execute(sa.text(sql)).scalar()
+
+
+def calendar_triggers(engine) -> int:
+    """How many triggers bump calendar versions when reservations are written."""
+    if engine.dialect.name == "sqlite":
+        sql = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'reservation_calendars_%'"
+    else:
+        sql = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'reservation_calendars_%'"
+    with engine.connect() as connection:
+        return connection.execute(sa.text(sql)).scalar()

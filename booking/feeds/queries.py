@@ -123,7 +123,7 @@ EVENTS = {
 
 
 # The calendar versions a feed's validators come from: its officer's row, its room's, or a
-# row per room of its facility. booking.feeds.changes bumps them with every change it shows.
+# row per room of its facility. They move with every change a feed shows (booking.feeds.changes).
 ROOM_VERSIONS = select(Room.id, Room.calendar_version, Room.calendar_changed_at)
 VERSIONS = {
     FeedKind.MINE: select(User.id, User.calendar_version, User.calendar_changed_at).where(
