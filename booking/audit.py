@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.extensions import db
@@ -26,15 +26,22 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-def record(actor, action: str, obj, **details: Any) -> AuditEvent:
-    """Add an audit event for ``obj`` (which must have a public_id or an id)."""
-    event = AuditEvent(
-        at=now_utc(),
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        object_type=type(obj).__name__.lower(),
-        object_id=str(getattr(obj, "public_id", None) or obj.id),
-        details=details,
+def record(actor, action: str, obj, **details: Any) -> None:
+    """Write an audit event for ``obj`` (which must have a public_id or an id) at once.
+
+    A plain INSERT in the caller's transaction: it commits or rolls back with the change.
+    """
+    db.session.connection().execute(
+        WRITE,
+        {
+            "at": now_utc(),
+            "actor_id": actor.id if actor is not None else None,
+            "action": action,
+            "object_type": type(obj).__name__.lower(),
+            "object_id": str(getattr(obj, "public_id", None) or obj.id),
+            "details": details,
+        },
     )
-    db.session.add(event)
-    return event
+
+
+WRITE = insert(AuditEvent.__table__)

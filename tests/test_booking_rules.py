@@ -10,6 +10,7 @@ from booking.audit import AuditEvent
 from booking.auth.models import Role
 from booking.errors import (
     CautionNeedsStaff,
+    Conflict,
     InvalidInput,
     NotAllowed,
     NotBookable,
@@ -381,6 +382,27 @@ def test_database_refuses_officer_overlap_without_the_service_check(
     attempt(room, "10:00")
     monkeypatch.setattr(rules, "ensure_officer_free", lambda *args, **kwargs: None)
     refused(OfficerBusy, attempt, make_room(), "10:30")
+
+
+def test_database_refuses_a_form_booked_twice_without_the_lookup(
+    attempt, room, officer, monkeypatch
+):
+    """Were the idempotency lookup to miss the first booking, the unique key still holds."""
+
+    def book(start):
+        key = "form0123456789"
+        slot_ = slot(room, TUESDAY, start)
+        services.book(slot_, officer, by=officer, safety=SafetyDetails(), idempotency_key=key)
+        db.session.commit()
+
+    book("10:00")
+    look_around = rules.look_around
+    monkeypatch.setattr(
+        rules, "look_around", lambda *a, **k: look_around(*a, **k)._replace(earlier_id=None)
+    )
+    message = refused(Conflict, book, "13:00")
+    assert message == "この予約は既に受け付けています。予約一覧をご確認ください。"
+    assert row_count(Reservation) == 1
 
 
 def test_raw_overlapping_insert_is_refused(attempt, room, make_user):

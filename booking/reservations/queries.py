@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.auth.models import User
@@ -17,13 +17,16 @@ PAST_SHOWN = timedelta(days=180)
 WITH_PLACE = selectinload(Reservation.room).selectinload(Room.facility)
 
 
+ROOM_WITH_HOURS = (
+    select(Room)
+    .where(Room.id == bindparam("room_id"))
+    .options(joinedload(Room.facility).joinedload(Facility.opening_hours))
+)
+
+
 def room_with_hours(room_id: int) -> Room | None:
-    """A room with what the booking rules read: its facility and weekly hours."""
-    return db.session.scalar(
-        select(Room)
-        .where(Room.id == room_id)
-        .options(joinedload(Room.facility).selectinload(Facility.opening_hours))
-    )
+    """A room with what the booking rules read, in one query: its facility and weekly hours."""
+    return db.session.scalars(ROOM_WITH_HOURS, {"room_id": room_id}).unique().one_or_none()
 
 
 def by_public_id(public_id: uuid.UUID) -> Reservation | None:

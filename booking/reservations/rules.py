@@ -2,9 +2,10 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from booking.auth.models import Role, User
@@ -24,6 +25,9 @@ from booking.rooms.models import Closure, Room
 from booking.rooms.services import closed_reason
 from booking.templating import clock, long_date
 from booking.timeutil import at_tokyo, tokyo
+
+if TYPE_CHECKING:
+    from booking.reservations.services import Slot
 
 
 def ensure_may_book(by: User, officer: User, room: Room) -> None:
@@ -145,26 +149,18 @@ def ensure_length(room: Room, starts_at: datetime, ends_at: datetime) -> None:
         raise WrongLength(_("利用時間は%(n)d分以内にしてください。", n=room.max_minutes))
 
 
-def ensure_not_in_closure(room: Room, starts_at: datetime, ends_at: datetime) -> None:
-    closure = db.session.scalar(
-        select(Closure)
-        .where(
-            Closure.facility_id == room.facility_id,
-            (Closure.room_id.is_(None)) | (Closure.room_id == room.id),
-            Closure.starts_at < ends_at,
-            Closure.ends_at > starts_at,
+def ensure_not_in_closure(closure_id: int | None) -> None:
+    if closure_id is None:
+        return
+    closure = db.session.get(Closure, closure_id)
+    raise NotBookable(
+        _(
+            "%(start)s〜%(end)sは休館です（%(reason)s）。",
+            start=f"{long_date(closure.starts_at)} {clock(closure.starts_at)}",
+            end=f"{long_date(closure.ends_at)} {clock(closure.ends_at)}",
+            reason=closure.reason,
         )
-        .limit(1)
     )
-    if closure:
-        raise NotBookable(
-            _(
-                "%(start)s〜%(end)sは休館です（%(reason)s）。",
-                start=f"{long_date(closure.starts_at)} {clock(closure.starts_at)}",
-                end=f"{long_date(closure.ends_at)} {clock(closure.ends_at)}",
-                reason=closure.reason,
-            )
-        )
 
 
 def ensure_staffed_for_caution(room: Room, starts_at: datetime, ends_at: datetime) -> None:
@@ -181,29 +177,93 @@ def ensure_staffed_for_caution(room: Room, starts_at: datetime, ends_at: datetim
         )
 
 
-def overlapping(column, value, starts_at: datetime, ends_at: datetime, end_column, exclude):
-    """The first active reservation with ``column == value`` overlapping [starts_at, ends_at)."""
-    query = select(Reservation).where(
-        column == value,
-        Reservation.status == Status.ACTIVE,
-        Reservation.starts_at > starts_at - timedelta(hours=LONGEST_SPAN_HOURS),
-        Reservation.starts_at < ends_at,
-        end_column > starts_at,
+class Surroundings(NamedTuple):
+    """What the database holds around a slot: the facts the rules below judge."""
+
+    closure_id: int | None  # a closure overlapping the slot
+    room_taken_by: int | None  # a reservation holding the room then (buffers counted)
+    officer_busy_with: int | None  # the officer's own reservation elsewhere then
+    upcoming: int  # the officer's future reservations
+    earlier_id: int | None  # the reservation this very form already made
+
+
+def overlapping(column, until: str, end_column):
+    """The first active reservation with ``column`` = :column overlapping [:starts_at, :until),
+    other than :exclude_id. No reservation is longer than a day: the index range stays short.
+    """
+    return (
+        select(Reservation.id)
+        .where(
+            column == bindparam(column.key),
+            Reservation.status == Status.ACTIVE,
+            Reservation.id.is_distinct_from(bindparam("exclude_id")),
+            Reservation.starts_at > bindparam("lookback"),
+            Reservation.starts_at < bindparam(until),
+            end_column > bindparam("starts_at"),
+        )
+        .limit(1)
     )
-    if exclude is not None:
-        query = query.where(Reservation.id != exclude.id)
-    return db.session.scalar(query.limit(1))
 
 
-def ensure_room_free(room: Room, starts_at: datetime, blocks_until: datetime, exclude=None):
-    """Nobody else holds the room then, counting the buffer after each reservation."""
-    buffer = timedelta(minutes=room.buffer_minutes)
+UPCOMING = select(func.count()).where(
+    Reservation.officer_id == bindparam("officer_id"),
+    Reservation.status == Status.ACTIVE,
+    Reservation.starts_at > bindparam("now"),
+)
+
+# Built once: a constant statement costs no construction and no cache key per request.
+SURROUNDINGS = select(
+    select(Closure.id)
+    .where(
+        Closure.facility_id == bindparam("facility_id"),
+        Closure.room_id.is_(None) | (Closure.room_id == bindparam("room_id")),
+        Closure.starts_at < bindparam("ends_at"),
+        Closure.ends_at > bindparam("starts_at"),
+    )
+    .limit(1)
+    .scalar_subquery(),
     # Our buffer must not reach into the next booking, nor the previous one's into ours.
-    taken = overlapping(
-        Reservation.room_id, room.id, starts_at, blocks_until, Reservation.blocks_until, exclude
+    overlapping(Reservation.room_id, "blocks_until", Reservation.blocks_until).scalar_subquery(),
+    overlapping(Reservation.officer_id, "ends_at", Reservation.ends_at).scalar_subquery(),
+    UPCOMING.scalar_subquery(),
+    select(Reservation.id)
+    .where(
+        Reservation.created_by_id == bindparam("by_id"),
+        Reservation.idempotency_key == bindparam("key"),  # NULL matches nothing
     )
-    if taken:
-        raise RoomTaken(room_taken_message(room, buffer))
+    .scalar_subquery(),
+)
+
+
+def look_around(slot: "Slot", officer: User, now: datetime, *, exclude=None, by=None, key=None):
+    """Every fact the booking rules read from the database, in one statement."""
+    found = db.session.connection().execute(
+        SURROUNDINGS,
+        {
+            "facility_id": slot.room.facility_id,
+            "room_id": slot.room.id,
+            "officer_id": officer.id,
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+            "blocks_until": slot.blocks_until,
+            "lookback": slot.starts_at - timedelta(hours=LONGEST_SPAN_HOURS),
+            "exclude_id": exclude.id if exclude is not None else None,
+            "now": now,
+            "by_id": by.id if by is not None else None,
+            "key": key,
+        },
+    )
+    return Surroundings(*found.one())
+
+
+def upcoming_count(officer: User, now: datetime) -> int:
+    return db.session.connection().scalar(UPCOMING, {"officer_id": officer.id, "now": now})
+
+
+def ensure_room_free(room: Room, taken_by: int | None) -> None:
+    """Nobody else holds the room then, counting the buffer after each reservation."""
+    if taken_by is not None:
+        raise RoomTaken(room_taken_message(room, timedelta(minutes=room.buffer_minutes)))
 
 
 def room_taken_message(room: Room, buffer: timedelta) -> str:
@@ -215,37 +275,24 @@ def room_taken_message(room: Room, buffer: timedelta) -> str:
     return _("この時間は既に予約があります。別の時間か部屋を選んでください。")
 
 
-def ensure_officer_free(officer: User, starts_at: datetime, ends_at: datetime, exclude=None):
+def ensure_officer_free(busy_with: int | None) -> None:
     """An officer cannot be in two rooms at once."""
-    other = overlapping(
-        Reservation.officer_id, officer.id, starts_at, ends_at, Reservation.ends_at, exclude
-    )
-    if other:
-        raise OfficerBusy(
-            _(
-                "この時間には別の予約があります（%(place)s %(start)s〜%(end)s）。",
-                place=other.room.facility.name_ja,
-                start=clock(other.starts_at),
-                end=clock(other.ends_at),
-            )
-        )
-
-
-def upcoming_count(officer: User, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Reservation)
-        .where(
-            Reservation.officer_id == officer.id,
-            Reservation.status == Status.ACTIVE,
-            Reservation.starts_at > now,
+    if busy_with is None:
+        return
+    other = db.session.get(Reservation, busy_with)
+    raise OfficerBusy(
+        _(
+            "この時間には別の予約があります（%(place)s %(start)s〜%(end)s）。",
+            place=other.room.facility.name_ja,
+            start=clock(other.starts_at),
+            end=clock(other.ends_at),
         )
     )
 
 
-def ensure_under_limit(officer: User, now: datetime, limit: int, adding: int = 1) -> None:
+def ensure_under_limit(upcoming: int, limit: int, adding: int = 1) -> None:
     """An officer holds at most ``limit`` future reservations."""
-    if upcoming_count(officer, now) + adding > limit:
+    if upcoming + adding > limit:
         raise TooManyReservations(too_many_message(limit))
 
 

@@ -93,7 +93,8 @@ def preview(plan: Plan, officer: User, *, by: User, safety: SafetyDetails) -> li
     for day in occurrence_days(plan):
         slot = plan.slot(day)
         try:
-            check_slot(slot, officer, safety, window=window)
+            around = rules.look_around(slot, officer, now_utc())
+            check_slot(slot, officer, safety, around, window=window)
         except BookingError as error:
             occurrences.append(Occurrence(slot, error.message))
             continue
@@ -107,6 +108,9 @@ def book_series(
     plan: Plan, officer: User, *, by: User, safety: SafetyDetails, idempotency_key: str
 ) -> tuple[Series, list[Reservation]]:
     """Book every free date of the plan in one step; refused dates are left out."""
+    # Lock first: a second submission of the same form waits here, then finds the first.
+    # Before the series' row exists, too: its foreign keys would share-lock room and officer.
+    rules.lock_for_booking([plan.room], officer)
     if earlier := submitted_before(by, idempotency_key):
         return earlier.series, earlier.series.reservations
     free = [o for o in preview(plan, officer, by=by, safety=safety) if o.refusal is None]
@@ -122,8 +126,6 @@ def book_series(
         starts=plan.starts,
         minutes=plan.minutes,
     )
-    # Before the series' row exists: its foreign keys would share-lock the room and officer.
-    rules.lock_for_booking([plan.room], officer)
     db.session.add(series)
     db.session.flush()
     window = current_app.config["SERIES_MAX_DAYS"]

@@ -1,11 +1,12 @@
 """Use cases: book, change, cancel, check in and out. They never commit; the view does."""
 
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from booking import audit
@@ -31,7 +32,7 @@ class SafetyDetails:
     desk_note: str = ""
 
     def as_columns(self) -> dict:
-        return asdict(self)
+        return dict(vars(self))
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ class Slot:
         object.__setattr__(self, "blocks_until", self.ends_at + buffer)
 
 
-def check_slot(slot: Slot, officer: User, safety: SafetyDetails, *, exclude=None, window=None):
+def check_slot(
+    slot: Slot, officer: User, safety: SafetyDetails, around: rules.Surroundings, *, window=None
+) -> None:
     """Every rule for one reservation; raise the first broken one."""
     now = now_utc()
     room, starts_at, ends_at = slot.room, slot.starts_at, slot.ends_at
@@ -60,11 +63,11 @@ def check_slot(slot: Slot, officer: User, safety: SafetyDetails, *, exclude=None
     rules.ensure_within_opening_hours(room, starts_at, ends_at)
     rules.ensure_on_slot_step(room, starts_at, ends_at)
     rules.ensure_length(room, starts_at, ends_at)
-    rules.ensure_not_in_closure(room, starts_at, ends_at)
+    rules.ensure_not_in_closure(around.closure_id)
     if safety.caution:
         rules.ensure_staffed_for_caution(room, starts_at, ends_at)
-    rules.ensure_room_free(room, starts_at, slot.blocks_until, exclude)
-    rules.ensure_officer_free(officer, starts_at, ends_at, exclude)
+    rules.ensure_room_free(room, around.room_taken_by)
+    rules.ensure_officer_free(around.officer_busy_with)
 
 
 def book(
@@ -79,29 +82,34 @@ def book(
 ) -> Reservation:
     """Reserve ``slot`` for ``officer``; a repeated idempotency key returns the first booking."""
     rules.ensure_may_book(by, officer, slot.room)
-    if idempotency_key and (earlier := submitted_before(by, idempotency_key)):
-        return earlier
-    check_safety(safety)
     rules.lock_for_booking([slot.room], officer)
-    check_slot(slot, officer, safety, window=window)
-    rules.ensure_under_limit(officer, now_utc(), current_app.config["MAX_FUTURE_RESERVATIONS"])
-    reservation = Reservation(
-        room=slot.room,
-        officer=officer,
-        created_by=by,
-        series_id=series.id if series else None,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        blocks_until=slot.blocks_until,
-        idempotency_key=idempotency_key,
+    around = rules.look_around(slot, officer, now_utc(), by=by, key=idempotency_key)
+    if around.earlier_id:
+        return db.session.get(Reservation, around.earlier_id)
+    check_safety(safety)
+    check_slot(slot, officer, safety, around, window=window)
+    rules.ensure_under_limit(around.upcoming, current_app.config["MAX_FUTURE_RESERVATIONS"])
+    columns = {
+        "room_id": slot.room.id,
+        "officer_id": officer.id,
+        "created_by_id": by.id,
+        "series_id": series.id if series else None,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "blocks_until": slot.blocks_until,
+        "idempotency_key": idempotency_key,
         **safety.as_columns(),
-    )
-    try:
-        save(reservation, slot.room)
-    except DuplicateSubmission:
-        return submitted_before(by, idempotency_key)
+    }
+    # A plain INSERT, then the row by its key: half the time of the session's unit of work
+    # for one row (make bench). The calendar triggers run on the INSERT all the same.
+    with refusals(slot.room):
+        new_id = db.session.connection().scalar(CREATE, columns)
+    reservation = db.session.get(Reservation, new_id)
     audit.record(by, "reservation.create", reservation, room_id=slot.room.id)
     return reservation
+
+
+CREATE = insert(Reservation.__table__).returning(Reservation.__table__.c.id)
 
 
 def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDetails) -> None:
@@ -113,9 +121,13 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
     if slot.room.id != reservation.room_id and by.id != reservation.officer_id:
         rules.ensure_may_book(by, reservation.officer, slot.room)
     check_safety(safety)
-    check_slot(slot, reservation.officer, safety, exclude=reservation)
+    officer = reservation.officer
+    around = rules.look_around(slot, officer, now_utc(), exclude=reservation)
+    check_slot(slot, officer, safety, around)
     before = (reservation.room_id, reservation.starts_at, reservation.ends_at)
-    save(reservation, slot.room, lambda: move(reservation, slot, safety))
+    move(reservation, slot, safety)
+    with refusals(slot.room):
+        db.session.flush()
     audit.record(
         by,
         "reservation.change",
@@ -186,22 +198,15 @@ def submitted_before(by: User, key: str) -> Reservation | None:
     )
 
 
-class DuplicateSubmission(Exception):
-    """The same form was submitted twice at the same moment."""
+@contextmanager
+def refusals(room: Room):
+    """Should the database refuse an overlap, the request gets the same conflict error.
 
-
-def save(reservation: Reservation, room: Room, change=None) -> None:
-    """Write in a savepoint; the database's no-overlap rules become the same conflict errors.
-
-    ``change`` edits the reservation inside the savepoint: begin_nested() flushes whatever is
-    pending before the savepoint exists, so an edit made earlier would fail outside it.
+    It never should: every writer locks the rooms and officers first, then checks (lock
+    order in rules.lock_rows). On an error the caller rolls the whole transaction back.
     """
     try:
-        with db.session.begin_nested():
-            if change is not None:
-                change()
-            db.session.add(reservation)
-            db.session.flush()
+        yield
     except OperationalError as error:
         # A deadlock or serialization failure the lock order did not prevent: the other
         # request won, so this one is a conflict like any other.
@@ -214,6 +219,8 @@ def save(reservation: Reservation, room: Room, change=None) -> None:
             raise RoomTaken(rules.room_taken_message(room, timedelta(0))) from None
         if "reservation_officer_no_overlap" in message:
             raise OfficerBusy(_("この時間には別の予約があります。")) from None
-        if "idempotency_key" in message:
-            raise DuplicateSubmission from None
+        if "idempotency_key" in message:  # the same form, sent twice at once
+            raise Conflict(
+                _("この予約は既に受け付けています。予約一覧をご確認ください。")
+            ) from None
         raise
