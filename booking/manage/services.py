@@ -88,8 +88,17 @@ def add_closure(
         raise InvalidInput(
             _("この休館で取り消しになる予約があります。確かめてから登録してください。")
         )
-    # Before the closure's row exists: its foreign key would share-lock the room first.
-    rules.lock_for_reservations(hit, room_ids=[closure.room_id] if closure.room_id else [])
+    # Every room the closure covers, locked before the closure's row exists (its foreign key
+    # would share-lock the room first): no booking there can begin its checks meanwhile.
+    covered = [closure.room_id] if closure.room_id else [room.id for room in facility.rooms]
+    rules.lock_for_reservations(hit, room_ids=covered)
+    # One may have been booked between the look above and the locks: the desk decides again.
+    if {r.id for r in closure_impact(facility, closure)} != {r.id for r in hit}:
+        raise InvalidInput(
+            _(
+                "予約の状況が変わりました。取り消しになる予約を確かめてから、もう一度登録してください。"
+            )
+        )
     db.session.add(closure)
     db.session.flush()
     reason = _("休館のため取り消し（%(reason)s）", reason=closure.reason)
