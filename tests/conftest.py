@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import threading
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from pathlib import Path
 
@@ -22,7 +22,10 @@ from booking import create_app
 from booking.auth import services as accounts
 from booking.auth.models import Role
 from booking.extensions import db
+from booking.reservations import services
+from booking.reservations.services import SafetyDetails, Slot
 from booking.rooms.seed import seed_rooms
+from booking.timeutil import at_tokyo
 
 TEST_PASSWORD = "correct horse battery"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -237,6 +240,22 @@ def room(make_room):
 
 # Monday 7 April 2025, 9:00 in Sapporo: the suite's usual "now".
 NOW = datetime(2025, 4, 7, 0, 0, tzinfo=UTC)
+
+
+TUESDAY = date(2025, 4, 8)  # the day after NOW
+
+
+def booked(room, officer, start="10:00", minutes=60, **safety):
+    """A reservation on TUESDAY made through the service and committed, as the view does."""
+    starts_at = at_tokyo(TUESDAY, time.fromisoformat(start))
+    reservation = services.book(
+        Slot(room, starts_at, starts_at + timedelta(minutes=minutes)),
+        officer,
+        by=officer,
+        safety=SafetyDetails(**safety),
+    )
+    db.session.commit()
+    return reservation
 
 
 @pytest.fixture

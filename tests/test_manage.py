@@ -11,14 +11,11 @@ from booking.auth.models import Role
 from booking.errors import InvalidInput
 from booking.extensions import db
 from booking.manage import services as desk
-from booking.reservations import rules, services
+from booking.reservations import rules
 from booking.reservations.models import Reservation, Status
-from booking.reservations.services import SafetyDetails, Slot
 from booking.rooms.models import Closure, Facility, FacilityKind, FeeBasis, OpeningHours, Room, Ward
 from booking.timeutil import at_tokyo
-from tests.conftest import csrf_token, log_in, row_count
-
-TUESDAY = date(2025, 4, 8)
+from tests.conftest import TUESDAY, booked, csrf_token, log_in, row_count
 
 
 @pytest.fixture
@@ -49,18 +46,6 @@ def client_for(app, user):
     client = app.test_client()
     assert log_in(client, user.email).status_code == 302
     return client
-
-
-def booked(room, officer, start="10:00", minutes=60, **safety):
-    starts_at = at_tokyo(TUESDAY, time.fromisoformat(start))
-    reservation = services.book(
-        Slot(room, starts_at, starts_at + timedelta(minutes=minutes)),
-        officer,
-        by=officer,
-        safety=SafetyDetails(**safety),
-    )
-    db.session.commit()
-    return reservation
 
 
 STAFF_PAGES = [
@@ -239,19 +224,24 @@ def test_remove_closure(app, manager, facility, now):
     assert row_count(Closure) == 0
 
 
-def test_staff_books_for_an_officer_and_prints_a_slip(app, manager, facility, room, officer, now):
-    client = client_for(app, manager)
+def staff_booking(client, facility, room, officer, start):
+    """The desk's booking form for ``officer``, one hour on TUESDAY from ``start``."""
     url = f"/manage/facilities/{facility.id}/book"
     data = {
         "officer": str(officer.id),
         "room": str(room.id),
-        "day": "2025-04-08",
-        "start": "14:00",
+        "day": TUESDAY.isoformat(),
+        "start": start,
         "minutes": "60",
         "probation_officer": "none",
         "csrf_token": csrf_token(client, url),
     }
-    response = client.post(url, data=data)
+    return client.post(url, data=data)
+
+
+def test_staff_books_for_an_officer_and_prints_a_slip(app, manager, facility, room, officer, now):
+    client = client_for(app, manager)
+    response = staff_booking(client, facility, room, officer, "14:00")
     assert response.status_code == 302
     reservation = db.session.query(Reservation).one()
     assert (reservation.officer_id, reservation.created_by_id) == (officer.id, manager.id)
@@ -261,17 +251,7 @@ def test_staff_books_for_an_officer_and_prints_a_slip(app, manager, facility, ro
 
 def test_staff_booking_errors_are_shown_on_the_form(app, manager, facility, room, officer, now):
     client = client_for(app, manager)
-    url = f"/manage/facilities/{facility.id}/book"
-    data = {
-        "officer": str(officer.id),
-        "room": str(room.id),
-        "day": "2025-04-08",
-        "start": "17:00",
-        "minutes": "60",
-        "probation_officer": "none",
-        "csrf_token": csrf_token(client, url),
-    }
-    response = client.post(url, data=data)
+    response = staff_booking(client, facility, room, officer, "17:00")
     assert response.status_code == 422
     assert "この部屋は17:15までです。" in response.get_data(as_text=True)
     assert row_count(Reservation) == 0

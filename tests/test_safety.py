@@ -1,7 +1,7 @@
 """The live safety board and the overdue sweep, with a controlled clock and a real SMTP server."""
 
 import socket
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -10,28 +10,13 @@ from aiosmtpd.handlers import Message
 from booking.audit import AuditEvent
 from booking.auth.models import Role
 from booking.extensions import db
-from booking.reservations import services
 from booking.reservations.models import Reservation
-from booking.reservations.services import SafetyDetails, Slot
 from booking.safety.board import BoardState, board_state
 from booking.safety.sweep import sweep
 from booking.timeutil import TOKYO, at_tokyo
-from tests.conftest import csrf_token, log_in
+from tests.conftest import TUESDAY, booked, csrf_token, log_in
 
-TUESDAY = date(2025, 4, 8)
 GRACE = timedelta(minutes=15)
-
-
-def booked(room, officer, start="10:00", minutes=60, **safety):
-    starts_at = at_tokyo(TUESDAY, time.fromisoformat(start))
-    reservation = services.book(
-        Slot(room, starts_at, starts_at + timedelta(minutes=minutes)),
-        officer,
-        by=officer,
-        safety=SafetyDetails(**safety),
-    )
-    db.session.commit()
-    return reservation
 
 
 def at(clock_text: str) -> datetime:
