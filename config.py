@@ -59,6 +59,8 @@ class Config:
     SERIES_MAX_DAYS = env_int("SERIES_MAX_DAYS", 183)
 
     SAFETY_GRACE_MINUTES = env_int("SAFETY_GRACE_MINUTES", 15)
+    # Notes for the desk are cleared this many days after the interview ends.
+    SAFETY_NOTE_RETENTION_DAYS = env_int("SAFETY_NOTE_RETENTION_DAYS", 90)
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = env_int("MAIL_PORT", 25)
     MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)

@@ -31,6 +31,13 @@ def test_book_see_and_cancel(officer_client, room, now):
     assert Reservation.query.one().status is Status.CANCELLED
 
 
+def test_note_field_warns_against_names_and_says_when_it_is_deleted(app, officer_client, room):
+    app.config["SAFETY_NOTE_RETENTION_DAYS"] = 30
+    page = officer_client.get(f"/rooms/{room.id}/reserve").get_data(as_text=True)
+    assert "対象者の氏名等は入力しないでください。" in page
+    assert "面談の30日後に消去します。" in page
+
+
 def test_taken_slot_is_a_409_with_the_form_kept(officer_client, room, now, make_user):
     assert booking_form(officer_client, room).status_code == 302
     response = booking_form(officer_client, room, start="10:30", desk_note="窓口メモ")

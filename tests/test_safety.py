@@ -10,8 +10,10 @@ from aiosmtpd.handlers import Message
 from booking.audit import AuditEvent
 from booking.auth.models import Role
 from booking.extensions import db
+from booking.reservations import services
 from booking.reservations.models import Reservation
 from booking.safety.board import BoardState, board_state
+from booking.safety.retention import purge_notes
 from booking.safety.sweep import sweep
 from booking.timeutil import TOKYO, at_tokyo
 from tests.conftest import TUESDAY, booked, csrf_token, log_in
@@ -152,3 +154,77 @@ def test_sweep_command(app, facility, room, officer, clock):
     clock(datetime(2025, 4, 8, 10, 30, tzinfo=TOKYO))
     result = app.test_cli_runner().invoke(args=["safety", "sweep"])
     assert result.exit_code == 0 and "1 newly overdue" in result.output
+
+
+NOTE = "杖をついて来館されます"
+KEPT = timedelta(days=90)  # SAFETY_NOTE_RETENTION_DAYS' default
+
+
+def fresh(reservation: Reservation) -> Reservation:
+    db.session.expire_all()
+    return db.session.get(Reservation, reservation.id)
+
+
+def shown(reservation: Reservation) -> tuple:
+    """What calendar feeds read of a reservation and its calendars."""
+    return (
+        reservation.version,
+        reservation.updated_at,
+        reservation.room.calendar_version,
+        reservation.officer.calendar_version,
+    )
+
+
+@pytest.mark.parametrize(
+    ("after_end", "cleared"),
+    [
+        (KEPT - timedelta(minutes=1), False),
+        (KEPT, False),  # exactly the retention period: still kept
+        (KEPT + timedelta(minutes=1), True),
+    ],
+)
+def test_notes_are_cleared_after_the_retention_period(now, room, officer, after_end, cleared):
+    reservation = booked(room, officer, desk_note=NOTE, caution=True, second_officer=True)
+    before = shown(fresh(reservation))
+
+    assert purge_notes(reservation.ends_at + after_end) == int(cleared)
+    db.session.commit()
+
+    kept = fresh(reservation)
+    assert kept.desk_note == ("" if cleared else NOTE)
+    assert kept.caution and kept.second_officer  # the rest stays for the records
+    assert shown(kept) == before  # feeds never show notes: no new version or ETag
+
+
+def test_purge_clears_cancelled_reservations_and_audits_each_without_the_note(
+    now, room, make_room, officer, make_user
+):
+    cancelled = booked(room, officer, "09:00", desk_note=NOTE)
+    services.cancel(cancelled, by=officer)
+    other = booked(make_room(), make_user(Role.OFFICER), desk_note="車いすで来館")
+    without_note = booked(make_room(), make_user(Role.OFFICER), "13:00")
+    db.session.commit()
+    later = without_note.ends_at + KEPT + timedelta(days=1)
+
+    assert purge_notes(later) == 2
+    db.session.commit()
+    assert purge_notes(later) == 0  # nothing left to clear
+
+    assert fresh(cancelled).desk_note == fresh(other).desk_note == ""
+    events = db.session.query(AuditEvent).filter_by(action="reservation.note_purged").all()
+    assert sorted(e.object_id for e in events) == sorted(
+        str(r.public_id) for r in (cancelled, other)
+    )
+    assert all(NOTE not in str(e.details) and e.actor_id is None for e in events)
+
+
+def test_purge_notes_command_follows_the_configured_period(app, now, room, officer, clock):
+    reservation = booked(room, officer, desk_note=NOTE)
+    app.config["SAFETY_NOTE_RETENTION_DAYS"] = 30
+    clock(reservation.ends_at + timedelta(days=31))
+
+    result = app.test_cli_runner().invoke(args=["safety", "purge-notes"])
+
+    assert result.exit_code == 0
+    assert "1 notes cleared (kept 30 days after the interview)" in result.output
+    assert fresh(reservation).desk_note == ""

@@ -1,0 +1,32 @@
+"""Notes for the desk are kept a while after the interview, then cleared (DESIGN §5)."""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from booking import audit
+from booking.extensions import db
+from booking.reservations.models import Reservation
+
+
+def retention() -> timedelta:
+    return timedelta(days=current_app.config["SAFETY_NOTE_RETENTION_DAYS"])
+
+
+def purge_notes(now: datetime) -> int:
+    """Clear the note of every reservation that ended more than the retention period ago.
+
+    Only the note goes. The reservation, its times and who attended stay for the records,
+    and its version and update time do not move, since no calendar feed shows notes.
+    Each cleared note gets an audit event (which never holds the note itself).
+    """
+    expired = db.session.scalars(
+        select(Reservation).where(
+            Reservation.ends_at < now - retention(), Reservation.desk_note != ""
+        )
+    ).all()
+    for reservation in expired:
+        reservation.desk_note = ""
+        audit.record(None, "reservation.note_purged", reservation)
+    return len(expired)
