@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from booking.audit import AuditEvent
 from booking.auth.models import Role
 from booking.errors import InvalidInput
 from booking.extensions import db
@@ -54,6 +55,7 @@ STAFF_PAGES = [
     "/manage/facilities/{id}/board",
     "/manage/facilities/{id}/closures",
     "/manage/facilities/{id}/book",
+    "/manage/facilities/{id}/desk",
 ]
 
 
@@ -255,3 +257,78 @@ def test_staff_booking_errors_are_shown_on_the_form(app, manager, facility, room
     assert response.status_code == 422
     assert "この部屋は17:15までです。" in response.get_data(as_text=True)
     assert row_count(Reservation) == 0
+
+
+def desk_form(client, facility, **fields):
+    url = f"/manage/facilities/{facility.id}/desk"
+    data = {"phone": "", "desk_location": "", "desk_email": "", **fields}
+    return client.post(url, data={"csrf_token": csrf_token(client, url), **data})
+
+
+def test_desk_contacts_reach_the_emergency_card_and_are_audited(
+    app, manager, facility, room, officer, officer_client, now
+):
+    client = client_for(app, manager)
+    assert "メールアドレスが未設定です" in client.get("/manage/").get_data(as_text=True)
+
+    response = desk_form(
+        client,
+        facility,
+        phone="０１１－２２２－３３４４",  # typed in full width
+        desk_location="1階 正面入口の右",
+        desk_email=" Desk@Ward.example.jp ",
+    )
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (facility.phone, facility.desk_location, facility.desk_email) == (
+        "011-222-3344",
+        "1階 正面入口の右",
+        "Desk@Ward.example.jp",
+    )
+    assert "メールアドレスが未設定です" not in client.get("/manage/").get_data(as_text=True)
+    events = db.session.scalars(select(AuditEvent).filter_by(action="facility.desk")).all()
+    assert [(e.actor_id, e.details) for e in events] == [
+        (manager.id, {"changed": ["desk_email", "desk_location", "phone"]})
+    ]
+    card = officer_client.get(f"/reservations/{booked(room, officer).public_id}")
+    page = card.get_data(as_text=True)
+    assert card.status_code == 200, page[-2000:]
+    assert "窓口の場所：1階 正面入口の右" in page and 'href="tel:+81-11-222-3344"' in page
+
+
+def test_desk_contacts_can_be_emptied(app, manager, facility):
+    facility.phone, facility.desk_email = "011-211-2345", "desk@ward.example.jp"
+    db.session.commit()
+    assert desk_form(client_for(app, manager), facility).status_code == 302
+    db.session.expire_all()
+    assert (facility.phone, facility.desk_location, facility.desk_email) == (None, "", None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"desk_email": "desk.example.jp"}, "desk@example.jp のように"),
+        ({"desk_email": "desk@"}, "desk@example.jp のように"),
+        ({"desk_email": "a" * 250 + "@x.jp"}, "メールアドレスが長すぎます"),
+        ({"phone": "12"}, "011-211-2345 のように"),
+        ({"phone": "電話"}, "011-211-2345 のように"),
+        ({"desk_location": "受付" * 151}, "300文字以内"),
+        ({"desk_location": "受付\x00"}, "使えない文字"),
+    ],
+)
+def test_bad_desk_contacts_are_refused_and_change_nothing(app, manager, facility, fields, message):
+    before = (facility.phone, facility.desk_location, facility.desk_email)
+    response = desk_form(client_for(app, manager), facility, **fields)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (facility.phone, facility.desk_location, facility.desk_email) == before
+    assert row_count(AuditEvent) == 0
+
+
+def test_desk_contacts_of_another_facility_are_refused(app, manager, other_facility):
+    response = desk_form(client_for(app, manager), other_facility, desk_email="x@example.jp")
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert other_facility.desk_email is None

@@ -51,6 +51,7 @@ def test_admin_edit_survives_a_second_seed_until_update(app):
     runner.invoke(args=["seed"])
     teine = facility("teine-ward-office")
     teine.phone = "011-000-0000"
+    teine.desk_location, teine.desk_email = "1階 受付", "desk@teine.example"
     teine.opening_hours = teine.opening_hours[:3]
     teine.rooms[0].name_ja = "面談室A"
     db.session.commit()
@@ -72,6 +73,8 @@ def test_admin_edit_survives_a_second_seed_until_update(app):
     assert len(teine.opening_hours) == 5
     assert teine.rooms[0].name_ja == "更生保護サポートセンター"
     assert counts()["Closure"] == before["Closure"]
+    # The file gives no desk place or e-mail: what the desk entered stays.
+    assert (teine.desk_location, teine.desk_email) == ("1階 受付", "desk@teine.example")
 
 
 def test_closed_ward_center_stays_as_history(seeded):

@@ -1,12 +1,21 @@
-"""Forms of the desk: closures, and booking on an officer's behalf."""
+"""Forms of the desk: closures, booking on an officer's behalf, the desk's contacts."""
 
+import unicodedata
 from datetime import time
 
+import phonenumbers
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from booking.reservations.forms import (
     ChoiceField,
@@ -80,3 +89,54 @@ class StaffBookingForm(ReservationForm):
         super().__init__(facility.rooms[0], *args, **kwargs)
         self.officer.choices = [SelectChoice(o.id, f"{o.name}（{o.email}）") for o in officers]
         self.room.choices = [SelectChoice(r.id, r.name_ja) for r in facility.rooms]
+
+
+def normalized(value: str | None) -> str | None:
+    """Full-width digits and signs (０１１－２１１, ｄｅｓｋ＠...) as ASCII, without spaces."""
+    return unicodedata.normalize("NFKC", value).strip() if value else value
+
+
+def japanese_phone(_form, field) -> None:
+    try:
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(field.data, "JP"))
+    except phonenumbers.NumberParseException:
+        valid = False
+    if not valid:
+        raise ValidationError(_l("電話番号は 011-211-2345 のように入力してください。"))
+
+
+class DeskForm(FlaskForm):
+    """How officers (the emergency card) and the overdue alerts reach a facility's desk."""
+
+    phone = StringField(
+        _l("窓口の電話番号"),
+        filters=[normalized],
+        validators=[Optional(), Length(max=32), japanese_phone],
+        render_kw={"type": "tel", "autocomplete": "tel"},
+    )
+    desk_location = StringField(
+        _l("窓口の場所"),
+        filters=[normalized],
+        validators=[
+            Optional(),
+            Length(max=300, message=_l("300文字以内にしてください。")),
+            no_control_characters,
+        ],
+    )
+    desk_email = StringField(
+        _l("見守りのお知らせを受けるメールアドレス"),
+        filters=[normalized],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("メールアドレスが長すぎます。")),
+            Email(_l("メールアドレスは desk@example.jp のように入力してください。")),
+        ],
+        render_kw={"type": "email", "autocomplete": "email"},
+    )
+
+    def values(self) -> dict:
+        return {
+            "phone": self.phone.data or None,
+            "desk_location": self.desk_location.data or "",
+            "desk_email": self.desk_email.data or None,
+        }

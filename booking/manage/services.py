@@ -32,6 +32,16 @@ def ensure_staff(user: User) -> None:
         raise NotAllowed(_("施設職員のための画面です。"))
 
 
+def update_desk(facility: Facility, values: dict, *, by: User) -> None:
+    """Change how the desk is reached; the audit event names the fields that changed."""
+    ensure_serves(by, facility)
+    changed = sorted(name for name, value in values.items() if getattr(facility, name) != value)
+    for name in changed:
+        setattr(facility, name, values[name])
+    if changed:
+        audit.record(by, "facility.desk", facility, changed=changed)
+
+
 def upcoming_closures(facility: Facility, now: datetime) -> list[Closure]:
     return list(
         db.session.scalars(

@@ -1,4 +1,5 @@
-"""The desk's pages: day schedule, CSV, safety board, closures, booking for an officer."""
+"""The desk's pages: day schedule, CSV, safety board, closures, booking for an officer, and
+how the desk is reached."""
 
 from datetime import date, timedelta
 
@@ -19,7 +20,7 @@ from flask_login import current_user, login_required
 from booking.errors import DomainError
 from booking.extensions import db
 from booking.manage import services
-from booking.manage.forms import ClosureForm, StaffBookingForm
+from booking.manage.forms import ClosureForm, DeskForm, StaffBookingForm
 from booking.reservations import queries
 from booking.reservations import services as reservations
 from booking.rooms.models import Closure, Facility
@@ -49,6 +50,22 @@ def index():
     services.ensure_staff(current_user)
     facilities = services.managed_facilities(current_user)
     return render_template("manage/index.html", facilities=facilities)
+
+
+@bp.route("/facilities/<int:facility_id>/desk", methods=["GET", "POST"])
+@login_required
+def desk(facility_id: int):
+    """The desk's phone and place (the emergency card) and the address for overdue alerts."""
+    facility = served_facility(facility_id)
+    form, status = DeskForm(obj=facility), 200
+    if form.validate_on_submit():
+        services.update_desk(facility, form.values(), by=current_user)
+        db.session.commit()
+        flash(_("窓口の連絡先を保存しました。"))
+        return redirect(url_for(".index"))
+    if form.is_submitted():
+        status = 422
+    return render_template("manage/desk.html", facility=facility, form=form), status
 
 
 @bp.get("/facilities/<int:facility_id>/schedule")

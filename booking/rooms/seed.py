@@ -56,7 +56,8 @@ def facility_values(entry: dict) -> dict:
     values["ward"] = Ward(values["ward"])
     values["kind"] = FacilityKind(values["kind"])
     values["fee_basis"] = FeeBasis(values["fee_basis"])
-    values["desk_location"] = values["desk_location"] or ""
+    if not values["desk_location"]:  # the desk fills it in (manage/desk); never wipe it
+        del values["desk_location"]
     return values
 
 
