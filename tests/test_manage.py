@@ -274,7 +274,7 @@ def test_desk_contacts_reach_the_emergency_card_and_are_audited(
     response = desk_form(
         client,
         facility,
-        phone="０１１－２２２－３３４４",  # typed in full width
+        phone="０１１ ２２２ ３３４４",  # typed in full width, with spaces
         desk_location="1階 正面入口の右",
         desk_email=" Desk@Ward.example.jp ",
     )
@@ -313,6 +313,7 @@ def test_desk_contacts_can_be_emptied(app, manager, facility):
         ({"desk_email": "a" * 250 + "@x.jp"}, "メールアドレスが長すぎます"),
         ({"phone": "12"}, "011-211-2345 のように"),
         ({"phone": "電話"}, "011-211-2345 のように"),
+        ({"phone": "0" * 300}, "011-211-2345 のように"),
         ({"desk_location": "受付" * 151}, "300文字以内"),
         ({"desk_location": "受付\x00"}, "使えない文字"),
     ],

@@ -105,13 +105,21 @@ def japanese_phone(_form, field) -> None:
         raise ValidationError(_l("電話番号は 011-211-2345 のように入力してください。"))
 
 
+def written_as_in_japan(number: str | None) -> str | None:
+    """A valid number as 011-211-2345, however it was typed."""
+    if not number:
+        return None
+    parsed = phonenumbers.parse(number, "JP")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 class DeskForm(FlaskForm):
     """How officers (the emergency card) and the overdue alerts reach a facility's desk."""
 
     phone = StringField(
         _l("窓口の電話番号"),
         filters=[normalized],
-        validators=[Optional(), Length(max=32), japanese_phone],
+        validators=[Optional(), japanese_phone],
         render_kw={"type": "tel", "autocomplete": "tel"},
     )
     desk_location = StringField(
@@ -136,7 +144,7 @@ class DeskForm(FlaskForm):
 
     def values(self) -> dict:
         return {
-            "phone": self.phone.data or None,
+            "phone": written_as_in_japan(self.phone.data),
             "desk_location": self.desk_location.data or "",
             "desk_email": self.desk_email.data or None,
         }
