@@ -17,16 +17,15 @@ PAST_SHOWN = timedelta(days=180)
 WITH_PLACE = selectinload(Reservation.room).selectinload(Room.facility)
 
 
-ROOM_WITH_HOURS = (
-    select(Room)
-    .where(Room.id == bindparam("room_id"))
-    .options(joinedload(Room.facility).joinedload(Facility.opening_hours))
+ROOM_WITH_FACILITY = (
+    select(Room).where(Room.id == bindparam("room_id")).options(joinedload(Room.facility))
 )
 
 
-def room_with_hours(room_id: int) -> Room | None:
-    """A room with what the booking rules read, in one query: its facility and weekly hours."""
-    return db.session.scalars(ROOM_WITH_HOURS, {"room_id": room_id}).unique().one_or_none()
+def room_with_facility(room_id: int) -> Room | None:
+    """A room and its facility, in one query (the booking rules read that day's hours with
+    the rest of their facts, in rules.look_around)."""
+    return db.session.scalars(ROOM_WITH_FACILITY, {"room_id": room_id}).one_or_none()
 
 
 def by_public_id(public_id: uuid.UUID) -> Reservation | None:

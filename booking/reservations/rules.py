@@ -1,7 +1,7 @@
 """The booking rules, one function each; every one raises the error that names its limit."""
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from flask_babel import gettext as _
@@ -21,8 +21,8 @@ from booking.errors import (
 )
 from booking.extensions import db
 from booking.reservations.models import LONGEST_SPAN_HOURS, Reservation, Status
-from booking.rooms.models import Closure, Room
-from booking.rooms.services import closed_reason
+from booking.rooms.models import Closure, OpeningHours, Room
+from booking.rooms.services import closed_day_reason
 from booking.templating import clock, long_date
 from booking.timeutil import at_tokyo, tokyo
 
@@ -108,28 +108,30 @@ def ensure_within_window(room: Room, starts_at: datetime, now: datetime, days=No
         )
 
 
-def ensure_facility_open(room: Room, day: date) -> None:
+def ensure_facility_open(room: Room, day: date, opens_that_weekday: bool) -> None:
     """Lending dates, the year end, national holidays and closed weekdays."""
     if not room.active:
         raise NotBookable(_("この部屋は現在、予約を受け付けていません。"))
-    reason = closed_reason(room, day, closures=())
+    reason = closed_day_reason(room.facility, day, opens_that_weekday)
     if reason:
         raise NotBookable(
             _("%(date)sは予約できません（%(reason)s）。", date=long_date(day), reason=reason)
         )
 
 
-def ensure_within_opening_hours(room: Room, starts_at: datetime, ends_at: datetime) -> None:
+def ensure_within_opening_hours(
+    starts_at: datetime, ends_at: datetime, opens: time | None, closes: time | None
+) -> None:
+    """Inside the facility's hours of that day (``opens`` and ``closes``, None when closed)."""
     start, end = tokyo(starts_at), tokyo(ends_at)
-    hours = room.facility.hours_on(start.weekday())
     if start.date() != end.date() and end.time() != datetime.min.time():
         raise OffTheClock(_("終了は開始と同じ日にしてください。"))
-    if hours is None:  # ensure_facility_open has already refused such a day
+    if opens is None or closes is None:  # ensure_facility_open has already refused such a day
         raise NotBookable(_("この曜日は休館です"))
-    if start.time() < hours.opens:
-        raise NotBookable(_("この部屋は%(time)sからです。", time=clock(hours.opens)))
-    if end > at_tokyo(start.date(), hours.closes):
-        raise NotBookable(_("この部屋は%(time)sまでです。", time=clock(hours.closes)))
+    if start.time() < opens:
+        raise NotBookable(_("この部屋は%(time)sからです。", time=clock(opens)))
+    if end > at_tokyo(start.date(), closes):
+        raise NotBookable(_("この部屋は%(time)sまでです。", time=clock(closes)))
 
 
 def ensure_on_slot_step(room: Room, starts_at: datetime, ends_at: datetime) -> None:
@@ -178,8 +180,10 @@ def ensure_staffed_for_caution(room: Room, starts_at: datetime, ends_at: datetim
 
 
 class Surroundings(NamedTuple):
-    """What the database holds around a slot: the facts the rules below judge."""
+    """What the database holds around a slot: the facts the rules judge."""
 
+    opens: time | None  # the facility's hours on the slot's weekday; None when closed then
+    closes: time | None
     closure_id: int | None  # a closure overlapping the slot
     room_taken_by: int | None  # a reservation holding the room then (buffers counted)
     officer_busy_with: int | None  # the officer's own reservation elsewhere then
@@ -211,8 +215,22 @@ UPCOMING = select(func.count()).where(
     Reservation.starts_at > bindparam("now"),
 )
 
+
+def day_hours(column):
+    return (
+        select(column)
+        .where(
+            OpeningHours.facility_id == bindparam("facility_id"),
+            OpeningHours.weekday == bindparam("weekday"),
+        )
+        .scalar_subquery()
+    )
+
+
 # Built once: a constant statement costs no construction and no cache key per request.
 SURROUNDINGS = select(
+    day_hours(OpeningHours.opens),
+    day_hours(OpeningHours.closes),
     select(Closure.id)
     .where(
         Closure.facility_id == bindparam("facility_id"),
@@ -241,6 +259,7 @@ def look_around(slot: "Slot", officer: User, now: datetime, *, exclude=None, by=
         SURROUNDINGS,
         {
             "facility_id": slot.room.facility_id,
+            "weekday": tokyo(slot.starts_at).weekday(),
             "room_id": slot.room.id,
             "officer_id": officer.id,
             "starts_at": slot.starts_at,

@@ -27,7 +27,7 @@ def own_reservation(public_id) -> Reservation:
 @login_required
 def new(room_id: int):
     """Book a room from the booking form."""
-    room = queries.room_with_hours(room_id) or abort(404)
+    room = queries.room_with_facility(room_id) or abort(404)
     # A tapped slot on the week page arrives as ?day=...&start=... and fills the form in.
     formdata = request.args if request.method == "GET" else request.form
     form, status = ReservationForm(room, formdata=formdata), 200

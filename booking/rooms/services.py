@@ -46,7 +46,19 @@ def closures_on(day: date) -> list[Closure]:
 
 def closed_reason(room: Room, day: date, closures: Iterable[Closure], locale="ja") -> str | None:
     """Why ``room`` is closed for the whole of Sapporo's ``day``, or None when it opens."""
-    facility = room.facility
+    hours = room.facility.hours_on(day.weekday())
+    reason = closed_day_reason(room.facility, day, hours is not None, locale)
+    if reason:
+        return reason
+    opens, closes = at_tokyo(day, hours.opens), at_tokyo(day, hours.closes)
+    for closure in closures:
+        if closure.applies_to(room) and closure.starts_at <= opens and closes <= closure.ends_at:
+            return _("臨時休館：%(reason)s", reason=closure.reason)
+    return None
+
+
+def closed_day_reason(facility: Facility, day: date, opens_that_weekday: bool, locale="ja"):
+    """Why ``facility`` does not open on ``day`` at all, or None."""
     if not facility.is_bookable_on(day):
         return _("施設の利用期間外です")
     if facility.closes_year_end and is_year_end(day):
@@ -54,13 +66,8 @@ def closed_reason(room: Room, day: date, closures: Iterable[Closure], locale="ja
     holiday = national_holiday(day, locale)
     if facility.closes_on_holidays and holiday:
         return _("祝日（%(name)s）は休館です", name=holiday)
-    hours = facility.hours_on(day.weekday())
-    if hours is None:
+    if not opens_that_weekday:
         return _("この曜日は休館です")
-    opens, closes = at_tokyo(day, hours.opens), at_tokyo(day, hours.closes)
-    for closure in closures:
-        if closure.applies_to(room) and closure.starts_at <= opens and closes <= closure.ends_at:
-            return _("臨時休館：%(reason)s", reason=closure.reason)
     return None
 
 
