@@ -1,10 +1,11 @@
-"""axe-core finds no serious or critical problem on the officer's pages."""
+"""axe-core finds no serious or critical problem on the officer's and the desk's pages."""
 
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from booking.auth.models import Role
 from booking.extensions import db
 from booking.reservations import services
 from booking.reservations.services import SafetyDetails, Slot
@@ -80,4 +81,38 @@ def test_officer_pages(chromium, live_server, officer, pages, name):
     assert serious_violations(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
+    context.close()
+
+
+DESK = {"width": 1280, "height": 800}  # the desk works on a PC
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/manage/",
+        "/manage/facilities/{id}/schedule?day=2025-04-08",
+        "/manage/facilities/{id}/board?refresh=0",
+        "/manage/facilities/{id}/closures",
+        "/manage/facilities/{id}/book",
+        "/manage/facilities/{id}/desk",
+        "desk-errors",
+    ],
+)
+def test_desk_pages(chromium, live_server, make_user, facility, pages, path):
+    manager = make_user(Role.MANAGER, email="desk@example.jp", facilities=[facility])
+    context = chromium.new_context(viewport=DESK, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    browser_log_in(page, manager.email)
+    if path == "desk-errors":
+        page.goto(f"/manage/facilities/{facility.id}/desk")
+        page.get_by_label("見守りのお知らせを受けるメールアドレス").fill("desk.example.jp")
+        page.get_by_role("button", name="保存する").click()
+        assert page.title().startswith("エラー：")
+    else:
+        page.goto(path.format(id=facility.id))
+    assert serious_violations(page) == []
+    if "desk" in path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{path.strip('/').split('/')[-1]}.png"))
     context.close()
