@@ -57,7 +57,9 @@ def closed_reason(room: Room, day: date, closures: Iterable[Closure], locale="ja
     return None
 
 
-def closed_day_reason(facility: Facility, day: date, opens_that_weekday: bool, locale="ja"):
+def closed_day_reason(
+    facility: Facility, day: date, opens_that_weekday: bool, locale="ja"
+) -> str | None:
     """Why ``facility`` does not open on ``day`` at all, or None."""
     if not facility.is_bookable_on(day):
         return _("施設の利用期間外です")
