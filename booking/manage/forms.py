@@ -1,6 +1,5 @@
 """Forms of the desk: closures, booking on an officer's behalf, the desk's contacts."""
 
-import unicodedata
 from datetime import time
 
 import phonenumbers
@@ -17,12 +16,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from booking import templating
 from booking.reservations.forms import (
     ChoiceField,
     ClockField,
     DayField,
     ReservationForm,
     no_control_characters,
+    normalized,
 )
 from booking.rooms.models import Closure, Facility
 from booking.timeutil import at_tokyo, tokyo_day_bounds
@@ -91,11 +92,6 @@ class StaffBookingForm(ReservationForm):
         self.room.choices = [SelectChoice(r.id, r.name_ja) for r in facility.rooms]
 
 
-def normalized(value: str | None) -> str | None:
-    """Full-width digits and signs (０１１－２１１, ｄｅｓｋ＠...) as ASCII, without spaces."""
-    return unicodedata.normalize("NFKC", value).strip() if value else value
-
-
 def japanese_phone(_form, field) -> None:
     try:
         valid = phonenumbers.is_valid_number(phonenumbers.parse(field.data, "JP"))
@@ -103,14 +99,6 @@ def japanese_phone(_form, field) -> None:
         valid = False
     if not valid:
         raise ValidationError(_l("電話番号は 011-211-2345 のように入力してください。"))
-
-
-def written_as_in_japan(number: str | None) -> str | None:
-    """A valid number as 011-211-2345, however it was typed."""
-    if not number:
-        return None
-    parsed = phonenumbers.parse(number, "JP")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 class DeskForm(FlaskForm):
@@ -144,7 +132,7 @@ class DeskForm(FlaskForm):
 
     def values(self) -> dict:
         return {
-            "phone": written_as_in_japan(self.phone.data),
+            "phone": templating.phone(self.phone.data) or None,  # stored as 011-211-2345
             "desk_location": self.desk_location.data or "",
             "desk_email": self.desk_email.data or None,
         }

@@ -47,12 +47,16 @@ class PlainMessages:
             raise ValidationError(self.plain_message) from None
 
 
+def normalized(value: str | None) -> str | None:
+    """Full-width digits and signs (２０２５／４／１０, ｄｅｓｋ＠...) as ASCII, trimmed."""
+    return unicodedata.normalize("NFKC", value).strip() if value else value
+
+
 class NormalizedMixin(PlainMessages):
     """Accept full-width digits and separators (２０２５／４／１０, １８：００)."""
 
     def process_formdata(self, valuelist):
-        valuelist = [unicodedata.normalize("NFKC", v).strip() for v in valuelist]
-        super().process_formdata(valuelist)
+        super().process_formdata([normalized(v) for v in valuelist])
 
 
 class DayField(NormalizedMixin, DateField):
