@@ -24,6 +24,8 @@ translations: $(VENV)/.installed
 run: $(VENV)/.installed translations
 	APP_ENV=development $(BIN)/flask db upgrade
 	APP_ENV=development $(BIN)/flask seed --demo
+	# The mail sender runs beside the server; without MAIL_SERVER it prints each e-mail here.
+	APP_ENV=development $(BIN)/flask mail worker --poll 2 & \
 	APP_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev translations

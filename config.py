@@ -63,7 +63,12 @@ class Config:
     SAFETY_NOTE_RETENTION_DAYS = env_int("SAFETY_NOTE_RETENTION_DAYS", 90)
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = env_int("MAIL_PORT", 25)
-    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)  # STARTTLS on a plain connection
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)  # TLS from the start (port 465)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "booking@localhost")
+    # A message the server does not take is tried again after 1, 2, 4 ... times this (at most
+    # an hour apart), and shown to admins as failed after this many attempts.
+    MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
+    MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 10)

@@ -13,6 +13,7 @@ from booking.auth.models import Role
 from booking.errors import DomainError
 from booking.extensions import db
 from booking.feeds.cli import feeds
+from booking.notify.cli import mail
 from booking.rooms.models import Facility
 from booking.rooms.seed import seed_rooms
 from booking.safety.cli import safety
@@ -125,3 +126,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(feeds)
     app.cli.add_command(safety)
+    app.cli.add_command(mail)

@@ -4,9 +4,12 @@ Every database test runs on SQLite, and on PostgreSQL too when TEST_DATABASE_URL
 The schema is always made by the migrations, never by create_all().
 """
 
+import email
+import email.policy
 import os
 import re
 import shutil
+import socket
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
@@ -262,6 +265,50 @@ def booked(room, officer, start="10:00", minutes=60, **safety):
 def now(clock):
     clock(NOW)
     return NOW
+
+
+class MailServer(list):
+    """A real SMTP server on localhost (aiosmtpd): the messages it took, in order.
+
+    ``answer`` makes it refuse every message with that reply (``"451 ..."``, ``"550 ..."``);
+    ``stop()`` and ``start()`` take it down and bring it back on the same port.
+    """
+
+    def __init__(self):
+        super().__init__()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.answer: str | None = None
+        self.controller = None
+
+    async def handle_DATA(self, _server, _session, envelope):
+        if self.answer:
+            return self.answer
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.append(parsed)
+        return "250 OK"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A running mail server the app is configured to send through."""
+    server = MailServer()
+    server.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    yield server
+    server.stop()
 
 
 # Browser tests: Debian's Chromium driven by Playwright against a live threaded server.

@@ -4,9 +4,12 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import update
 
 from booking.auth.models import Role
 from booking.extensions import db
+from booking.notify.models import MessageStatus, OutboxMessage
+from booking.notify.outbox import compose, enqueue
 from booking.reservations import services
 from booking.reservations.services import SafetyDetails, Slot
 from booking.timeutil import TOKYO, at_tokyo
@@ -115,4 +118,26 @@ def test_desk_pages(chromium, live_server, make_user, facility, pages, path):
     if "desk" in path:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{path.strip('/').split('/')[-1]}.png"))
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/messages"])
+def test_admin_pages(chromium, live_server, make_user, now, path):
+    admin = make_user(Role.ADMIN, email="admin@city.example")
+    failed = compose("nobody@example.jp", "【確認のお願い】退室の記録がありません", "本文")
+    enqueue("reservation.overdue", failed)
+    enqueue("reservation.overdue", compose("desk@example.jp", "お知らせ", "本文"))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.recipient.startswith("nobody"))
+        .values(status=MessageStatus.FAILED, attempts=10, last_error="SMTP 550")
+    )
+    db.session.commit()
+    context = chromium.new_context(viewport=DESK, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    browser_log_in(page, admin.email)
+    page.goto(path)
+    assert serious_violations(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"admin-{path.strip('/').replace('/', '-')}.png"))
     context.close()

@@ -1,15 +1,13 @@
 """The live safety board and the overdue sweep, with a controlled clock and a real SMTP server."""
 
-import socket
 from datetime import datetime, time, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 
 from booking.audit import AuditEvent
 from booking.auth.models import Role
 from booking.extensions import db
+from booking.notify.sender import send_pass
 from booking.reservations import services
 from booking.reservations.models import Reservation
 from booking.safety.board import BoardState, board_state
@@ -96,25 +94,6 @@ def test_board_can_stop_refreshing(manager_client, facility):
     assert 'http-equiv="refresh"' not in still.get_data(as_text=True)
 
 
-@pytest.fixture
-def smtp_server(app):
-    """A real SMTP server on localhost that keeps what it receives."""
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield received
-    controller.stop()
-
-
 def test_sweep_mails_the_desk_once_per_overdue_reservation(
     smtp_server, facility, room, make_room, officer, make_user, clock
 ):
@@ -131,6 +110,7 @@ def test_sweep_mails_the_desk_once_per_overdue_reservation(
     assert sweep(at("10:15")) == 0  # exactly end + grace
     assert sweep(at("10:16")) == 2
     assert sweep(at("10:17")) == 0
+    assert send_pass().sent == 2
     assert len(smtp_server) == 2
     bodies = [m.get_payload(decode=True).decode("utf-8") for m in smtp_server]
     assert all("持病" not in body and "連絡" not in body for body in bodies)

@@ -1,6 +1,5 @@
 """Every minute: find reservations newly overdue and tell the facility's desk, once each."""
 
-import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from booking import audit
 from booking.extensions import db
+from booking.notify.outbox import compose, enqueue
 from booking.reservations.models import Reservation, Status
 from booking.rooms.models import Room
 from booking.safety.board import is_overdue
@@ -45,21 +45,20 @@ def newly_overdue(now: datetime) -> list[Reservation]:
 
 
 def sweep(now: datetime) -> int:
-    """Report each newly overdue reservation: an audit event, and an e-mail when configured.
+    """Report each newly overdue reservation: an audit event, and an e-mail to its desk.
 
-    Each one is marked and committed only after its e-mail went out, so that a mail server
-    that is down is tried again at the next sweep.
+    The e-mail goes into the outbox in the same transaction as the mark, so that it is
+    neither lost nor sent twice, whatever the mail server does.
     """
-    reported = 0
-    for reservation in newly_overdue(now):
+    overdue = newly_overdue(now)
+    for reservation in overdue:
         facility = reservation.room.facility
-        if current_app.config["MAIL_SERVER"] and facility.desk_email:
-            send(overdue_message(reservation, facility.desk_email))
+        if facility.desk_email:
+            enqueue("reservation.overdue", overdue_message(reservation, facility.desk_email))
         reservation.overdue_notified_at = now
         audit.record(None, "reservation.overdue", reservation)
-        db.session.commit()
-        reported += 1
-    return reported
+    db.session.commit()
+    return len(overdue)
 
 
 def overdue_message(reservation: Reservation, to: str) -> EmailMessage:
@@ -70,29 +69,14 @@ def overdue_message(reservation: Reservation, to: str) -> EmailMessage:
             f"{long_date(reservation.starts_at)} "
             f"{clock(reservation.starts_at)}〜{clock(reservation.ends_at)}"
         )
-        message = EmailMessage()
-        message["Subject"] = _(
-            "【確認のお願い】退室の記録がありません（%(room)s）", room=room.name_ja
-        )
-        message["From"] = current_app.config["MAIL_SENDER"]
-        message["To"] = to
-        message.set_content(
+        return compose(
+            to,
+            _("【確認のお願い】退室の記録がありません（%(room)s）", room=room.name_ja),
             _(
                 "次の面談は終了時刻を過ぎましたが、退室の記録がありません。"
                 "部屋の様子を確認してください。\n\n部屋：%(room)s\n時間：%(when)s\n保護司：%(officer)s\n",
                 room=f"{room.facility.name_ja} {room.name_ja}",
                 when=when,
                 officer=reservation.officer.name,
-            )
+            ),
         )
-    return message
-
-
-def send(message: EmailMessage) -> None:
-    config = current_app.config
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)

@@ -1,0 +1,1 @@
+"""The city administrators' area: everything a shell on the server was needed for."""

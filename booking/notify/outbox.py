@@ -1,0 +1,86 @@
+"""Writing messages: compose an e-mail and put it in the outbox in the caller's transaction."""
+
+import email.policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select, text
+
+from booking import audit
+from booking.errors import InvalidInput
+from booking.extensions import db
+from booking.notify.models import MessageStatus, OutboxMessage
+from booking.timeutil import now_utc
+
+# Headers encoded (RFC 2047), bodies in UTF-8 with a transfer encoding, lines folded short.
+POLICY = email.policy.SMTP.clone(max_line_length=78)
+
+
+def compose(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text e-mail from the service, with the headers every message carries."""
+    sender = current_app.config["MAIL_SENDER"]
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = to
+    message["Date"] = format_datetime(now_utc())
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    # Vacation responders and the like must not answer a message no person wrote.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body, charset="utf-8")
+    return message
+
+
+def enqueue(kind: str, message: EmailMessage) -> None:
+    """Put ``message`` in the outbox: it is sent only if the caller's transaction commits."""
+    now = now_utc()
+    connection = db.session.connection()
+    connection.execute(
+        WRITE,
+        {
+            "kind": kind,
+            "recipient": str(message["To"]),
+            "subject": str(message["Subject"])[:300],
+            "message": message.as_string(policy=POLICY),
+            "status": MessageStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
+    if connection.dialect.name == "postgresql":
+        # Delivered at commit only, and not at all on a rollback: wakes `flask mail worker`.
+        connection.execute(text("SELECT pg_notify('outbox', '')"))
+
+
+WRITE = insert(OutboxMessage.__table__)
+
+
+UNDELIVERED_SHOWN = 100
+
+
+def undelivered(status: MessageStatus) -> tuple[int, list[OutboxMessage]]:
+    """How many messages have ``status``, and the latest of them."""
+    total = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == status)
+    )
+    latest = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == status)
+        .order_by(OutboxMessage.id.desc())
+        .limit(UNDELIVERED_SHOWN)
+    ).all()
+    return total, list(latest)
+
+
+def retry(message: OutboxMessage, *, by) -> None:
+    """Send a failed message again, with a fresh count of attempts."""
+    if message.status is not MessageStatus.FAILED:
+        raise InvalidInput(_("このメールは送信に失敗したものではありません。"))
+    message.status = MessageStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = now_utc()
+    message.claim = message.claimed_until = None
+    audit.record(by, "outbox.retry", message)
