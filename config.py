@@ -53,6 +53,9 @@ class Config:
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 10 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes")
 
+    # One JSON line per request on standard error (gunicorn passes it on to its log).
+    REQUEST_LOG = env_bool("REQUEST_LOG", PRODUCTION)
+
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     MAX_FUTURE_RESERVATIONS = env_int("MAX_FUTURE_RESERVATIONS", 20)
@@ -72,3 +75,5 @@ class Config:
     # an hour apart), and shown to admins as failed after this many attempts.
     MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
     MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 10)
+    # From this time of day (Asia/Tokyo) the sender writes reminders of the next day's interviews.
+    MAIL_REMINDER_TIME = os.environ.get("MAIL_REMINDER_TIME", "17:00")

@@ -10,8 +10,10 @@ the fifteen rooms, booking POSTs and a trivial endpoint. It prints:
 2. the median time of a week's availability for the fifteen rooms at 100,000 reservations,
    as a ratio to that trivial endpoint;
 3. the availability time at 10k, 100k and 1M reservations, and the ratio 1M / 10k;
+4. the calendar feed figures (bench/feeds.py);
+5. the outbox sender's throughput into a local SMTP server (bench/mail.py);
 
-then what a booking POST is made of (SQL statements and their query plans, time in SQLite,
+and what a booking POST is made of (SQL statements and their query plans, time in SQLite,
 the cost of a durable commit on this disk), to explain a missed target.
 
 Each figure comes with its target and PASS or FAIL; the script exits 0 either way, since it
@@ -43,7 +45,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 import booking.timeutil
-from bench import feeds
+from bench import feeds, mail
 from booking import create_app
 from booking.auth.models import User
 from booking.auth.services import hasher
@@ -757,6 +759,10 @@ def main() -> int:
     print()
     print("4. Calendar feeds")
     for line in feeds.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
+        print(line)
+    print()
+    print(f"5. The outbox sender, one sender into a local SMTP server ({mail.MESSAGES:,} each)")
+    for line in mail.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
         print(line)
     print(
         f"total bench time: {time.perf_counter() - started:.0f} s;"

@@ -57,6 +57,7 @@ from booking.extensions import db
 from booking.feeds import ical
 from booking.feeds import queries as feed_queries
 from booking.feeds.models import FeedKind, Subscription
+from booking.notify.models import OutboxMessage
 from booking.reservations import rules, services
 from booking.reservations.models import Reservation, Series, Status
 from booking.reservations.services import SafetyDetails, Slot
@@ -254,7 +255,7 @@ class ReservationMachine(RuleBasedStateMachine):
     def empty_tables(self):
         """Each example starts from no reservations; rooms and officers stay."""
         db.session.rollback()
-        for model in (AuditEvent, Reservation, Series):
+        for model in (AuditEvent, OutboxMessage, Reservation, Series):
             db.session.execute(sa.delete(model))
         db.session.commit()
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -57,6 +57,9 @@ class User(db.Model):
     # Bumped on every change of the officer's own feed (booking.feeds.changes).
     calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
     calendar_changed_at: Mapped[datetime | None]
+    # Which e-mails the officer wants; cancellations by the desk or the city always go.
+    wants_confirmations: Mapped[bool] = mapped_column(default=True, server_default=true())
+    wants_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=facility_manager, back_populates="managers", order_by="Facility.id"

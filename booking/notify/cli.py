@@ -5,15 +5,20 @@ import signal
 import click
 from flask.cli import AppGroup
 
+from booking.extensions import db
 from booking.notify import worker
+from booking.notify.notices import remind
 from booking.notify.sender import MailNotConfigured, send_pass
+from booking.timeutil import now_utc
 
 mail = AppGroup("mail", help="Send the e-mails waiting in the outbox.")
 
 
 @mail.command("send")
 def send_command() -> None:
-    """Send every message that is due, once."""
+    """Write the reminders that are due, then send every message that is due, once."""
+    remind(now_utc())
+    db.session.commit()
     try:
         outcome = send_pass()
     except MailNotConfigured as error:

@@ -6,7 +6,7 @@ from email.utils import format_datetime, make_msgid
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from booking import audit
 from booking.errors import InvalidInput
@@ -36,8 +36,7 @@ def compose(to: str, subject: str, body: str) -> EmailMessage:
 def enqueue(kind: str, message: EmailMessage) -> None:
     """Put ``message`` in the outbox: it is sent only if the caller's transaction commits."""
     now = now_utc()
-    connection = db.session.connection()
-    connection.execute(
+    db.session.execute(
         WRITE,
         {
             "kind": kind,
@@ -48,11 +47,10 @@ def enqueue(kind: str, message: EmailMessage) -> None:
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
+            "locale": "ja",
+            "details": {},
         },
     )
-    if connection.dialect.name == "postgresql":
-        # Delivered at commit only, and not at all on a rollback: wakes `flask mail worker`.
-        connection.execute(text("SELECT pg_notify('outbox', '')"))
 
 
 WRITE = insert(OutboxMessage.__table__)

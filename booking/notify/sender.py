@@ -9,7 +9,7 @@ import contextlib
 import secrets
 import smtplib
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_string, policy
 
@@ -17,7 +17,9 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from booking.extensions import db
+from booking.notify import messages
 from booking.notify.models import MessageStatus, OutboxMessage
+from booking.notify.outbox import POLICY
 from booking.timeutil import now_utc
 
 BATCH = 50
@@ -49,13 +51,14 @@ class Pass:
     failed: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Claimed:
     id: int
     claim: str
     recipient: str
-    message: str
+    message: str | None  # None: a notice the sender makes into an e-mail first
     attempts: int
+    written: dict = field(default_factory=dict)  # the e-mail made here, kept with the outcome
 
 
 def claim(now: datetime, limit: int = BATCH) -> list[Claimed]:
@@ -100,10 +103,19 @@ def settle(claimed: Claimed, **values) -> bool:
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == claimed.id, OutboxMessage.claim == claimed.claim)
-        .values(claim=None, claimed_until=None, **values)
+        .values(claim=None, claimed_until=None, **claimed.written, **values)
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+def write_message(claimed: Claimed) -> None:
+    """Make a notice into its e-mail; it is kept with the outcome, so retries send the same."""
+    message = messages.render(db.session.get(OutboxMessage, claimed.id))
+    claimed.message = message.as_string(policy=POLICY)
+    claimed.written = {"message": claimed.message, "subject": str(message["Subject"])[:300]}
+    # End the read: on SQLite the outcome's write must begin a transaction of its own.
+    db.session.rollback()
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -148,6 +160,8 @@ def send_pass(now: datetime | None = None) -> Pass:
 
 def deliver_one(deliver, claimed: Claimed, outcome: Pass) -> None:
     try:
+        if claimed.message is None:
+            write_message(claimed)
         deliver(claimed)
     except ServerUnreachable:
         raise
@@ -180,9 +194,12 @@ class ConsoleTransport:
     @staticmethod
     def deliver(claimed: Claimed) -> None:
         parsed = message_from_string(claimed.message, policy=policy.default)
+        attached = [part.get_filename() for part in parsed.iter_attachments()]
         print(
             f"--- e-mail to {parsed['To']}\nSubject: {parsed['Subject']}\n\n"
-            f"{parsed.get_content()}---",
+            f"{parsed.get_body(preferencelist=('plain',)).get_content()}"
+            + "".join(f"[attached: {name}]\n" for name in attached)
+            + "---",
             file=sys.stdout,
             flush=True,
         )

@@ -8,7 +8,9 @@ import psycopg
 from sqlalchemy.exc import DBAPIError
 
 from booking.extensions import db
+from booking.notify.notices import remind
 from booking.notify.sender import Pass, send_pass
+from booking.timeutil import now_utc
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +20,8 @@ def run(poll_seconds: float, stop: Callable[[], bool] = lambda: False) -> None:
     wait = waiter(poll_seconds)
     while not stop():
         try:
+            remind(now_utc())
+            db.session.commit()
             report(send_pass())
         except DBAPIError:
             db.session.rollback()

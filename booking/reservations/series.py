@@ -10,6 +10,7 @@ from booking import audit
 from booking.auth.models import User
 from booking.errors import BookingError, InvalidInput
 from booking.extensions import db
+from booking.notify.notices import Notice, tell
 from booking.reservations import rules
 from booking.reservations.models import Repeat, Reservation, Series
 from booking.reservations.services import (
@@ -144,6 +145,8 @@ def book_series(
             )
         )
     audit.record(by, "series.create", series, occurrences=len(booked))
+    first = booked[0]
+    tell(Notice.SERIES_CONFIRMATION, officer, first.id, first.version, by=by, series=series.id)
     return series, booked
 
 
@@ -153,5 +156,9 @@ def cancel_from(series: Series, first_day: date, *, by: User) -> int:
     chosen = [r for r in series.reservations if r.is_active and r.starts_at >= since]
     rules.lock_for_reservations(chosen)
     for reservation in chosen:
-        cancel(reservation, by=by)
+        cancel(reservation, by=by, notice=False)
+    if chosen:
+        first = chosen[0]
+        ids = [reservation.id for reservation in chosen]
+        tell(Notice.SERIES_CANCELLATION, first.officer, first.id, first.version, by=by, ids=ids)
     return len(chosen)

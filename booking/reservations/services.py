@@ -13,6 +13,7 @@ from booking import audit
 from booking.auth.models import User
 from booking.errors import Conflict, InvalidInput, OfficerBusy, RoomTaken
 from booking.extensions import db
+from booking.notify.notices import Notice, tell
 from booking.reservations import rules
 from booking.reservations.models import ProbationOfficer, Reservation, Series, Status
 from booking.rooms.models import Room
@@ -103,6 +104,8 @@ def book(
     with refusals(slot.room):
         reservation = db.session.scalars(CREATE, columns).one()
     audit.record(by, "reservation.create", reservation, room_id=slot.room.id)
+    if series is None:  # a repetition is confirmed once, as a whole
+        tell(Notice.CONFIRMATION, officer, reservation.id, reservation.version, by=by)
     return reservation
 
 
@@ -136,6 +139,7 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
         before=[before[0], before[1].isoformat(), before[2].isoformat()],
         after=[slot.room.id, slot.starts_at.isoformat(), slot.ends_at.isoformat()],
     )
+    tell(Notice.CHANGE, officer, reservation.id, reservation.version, by=by)
 
 
 def move(reservation: Reservation, slot: Slot, safety: SafetyDetails) -> None:
@@ -147,8 +151,11 @@ def move(reservation: Reservation, slot: Slot, safety: SafetyDetails) -> None:
     reservation.touch()
 
 
-def cancel(reservation: Reservation, *, by: User, reason: str | None = None) -> None:
-    """Cancel a reservation; the slot is free again at once. The officer sees ``reason``."""
+def cancel(
+    reservation: Reservation, *, by: User, reason: str | None = None, notice: bool = True
+) -> None:
+    """Cancel a reservation; the slot is free again at once. The officer sees ``reason``,
+    and is told by e-mail unless ``notice`` is off (a repetition cancelled as a whole)."""
     rules.lock_for_reservations([reservation])
     rules.ensure_may_change(by, reservation)
     if not reservation.is_active:
@@ -157,6 +164,15 @@ def cancel(reservation: Reservation, *, by: User, reason: str | None = None) -> 
     reservation.cancel_reason = reason
     reservation.touch()
     audit.record(by, "reservation.cancel", reservation)
+    if notice:
+        tell(
+            Notice.CANCELLATION,
+            reservation.officer,
+            reservation.id,
+            reservation.version,
+            by=by,
+            reason=reason,
+        )
 
 
 CHECK_IN_EARLY = timedelta(minutes=30)
