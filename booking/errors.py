@@ -1,9 +1,12 @@
 """The domain errors, and their one mapping to HTTP responses."""
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from booking.extensions import login_manager
 
 
 class DomainError(Exception):
@@ -81,6 +84,12 @@ def _page_texts() -> dict[int, tuple[str, str]]:
             _("システムエラーが発生しました"),
             _("申し訳ありません。時間をおいてもう一度お試しください。"),
         ),
+        503: (
+            _("ただいま使えません"),
+            _(
+                "保守か混雑のため、いまは使えません。この操作は記録されていません。数分後にもう一度お試しください。"
+            ),
+        ),
     }
 
 
@@ -107,6 +116,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         return render_error(error.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(_error: OperationalError):
+        # Down, restarting, locked or out of disk: nothing of this request was committed.
+        app.logger.warning("database unavailable")
+        if "_login_user" not in g:  # the page must not ask the database who is signed in
+            g._login_user = login_manager.anonymous_user()
+        body, status = render_error(503)
+        return body, status, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
