@@ -3,11 +3,12 @@
 import hashlib
 import logging
 import re
+import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -642,6 +643,61 @@ def test_raw_sql_moves_the_etags_too(client, watched, scene):
         )
 
     assert moved(client, watched, raw_move) == SHOWN_HERE | {"second room"}
+
+
+def loaded_rows(scene, first_day: int, hour: int) -> list[dict]:
+    """Forty half-hour reservations, one a day, alternating between the scene's two rooms."""
+    officer, rooms = scene["mine"][0].officer, (scene["room"], scene["second_room"])
+    rows = []
+    for n in range(40):
+        starts_at = at(first_day + n, f"{hour:02}:00")
+        ends_at = starts_at + timedelta(minutes=30)
+        rows.append(
+            {
+                "public_id": uuid.uuid4(),
+                "room_id": rooms[n % 2].id,
+                "officer_id": officer.id,
+                "created_by_id": officer.id,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "blocks_until": ends_at,
+            }
+        )
+    return rows
+
+
+def calendar_versions(scene) -> tuple[int, int, int]:
+    rows = (scene["room"], scene["second_room"], scene["mine"][0].officer)
+    for row in rows:
+        db.session.refresh(row)
+    return tuple(row.calendar_version for row in rows)
+
+
+@pytest.mark.parametrize("statement", ["insert", "update", "delete"])
+def test_a_bulk_statement_counts_one_change_per_calendar_on_postgresql(
+    client, backend, watched, scene, statement
+):
+    """A load of thousands of rows must not rewrite a room's row thousands of times."""
+    table = Reservation.__table__
+    rows = loaded_rows(scene, 20, 9)
+    db.session.execute(insert(table).values(rows))  # one statement
+    db.session.commit()
+    before = calendar_versions(scene)
+    loaded = table.c.public_id.in_([row["public_id"] for row in rows])
+
+    def bulk():
+        if statement == "insert":
+            db.session.execute(insert(table).values(loaded_rows(scene, 20, 12)))
+        elif statement == "update":
+            db.session.execute(update(table).where(loaded).values(status="cancelled"))
+        else:
+            db.session.execute(delete(table).where(loaded))
+
+    assert moved(client, watched, bulk) == SHOWN_HERE | {"second room"}
+    # Forty rows, twenty in each room: SQLite has no statement-level triggers and counts each.
+    per_room, per_officer = (1, 1) if backend == "postgresql" else (20, 40)
+    expected = (before[0] + per_room, before[1] + per_room, before[2] + per_officer)
+    assert calendar_versions(scene) == expected
 
 
 def test_bumps_count_from_the_stored_version_not_from_memory(scene):
