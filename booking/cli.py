@@ -14,6 +14,7 @@ from booking.errors import DomainError
 from booking.extensions import db
 from booking.feeds.cli import feeds
 from booking.notify.cli import mail
+from booking.ops import backup
 from booking.rooms.models import Facility
 from booking.rooms.seed import seed_rooms
 from booking.safety.cli import safety
@@ -127,3 +128,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(feeds)
     app.cli.add_command(safety)
     app.cli.add_command(mail)
+    backup.init_app()
