@@ -110,12 +110,12 @@ def test_sweep_mails_the_desk_once_per_overdue_reservation(
     assert sweep(at("10:15")) == 0  # exactly end + grace
     assert sweep(at("10:16")) == 2
     assert sweep(at("10:17")) == 0
-    assert send_pass().sent == 2
-    assert len(smtp_server) == 2
-    bodies = [m.get_payload(decode=True).decode("utf-8") for m in smtp_server]
+    send_pass()
+    alerts = [m for m in smtp_server if m["To"] == "desk@ward.example"]
+    assert len(alerts) == 2  # beside the officers' own booking confirmations
+    bodies = [m.get_payload(decode=True).decode("utf-8") for m in alerts]
     assert all("持病" not in body and "連絡" not in body for body in bodies)
     assert any("保護司 一郎" in body and "9:00〜10:00" in body for body in bodies)
-    assert {m["To"] for m in smtp_server} == {"desk@ward.example"}
     marked = {r.id for r in db.session.query(Reservation) if r.overdue_notified_at}
     assert marked == {overdue.id, second.id}
 

@@ -117,8 +117,9 @@ def remind(now: datetime) -> int:
         dialect.insert(OutboxMessage.__table__)
         .from_select(REMINDER_COLUMNS, due)
         .on_conflict_do_nothing()
+        .returning(OutboxMessage.id)
     )
-    return db.session.execute(statement).rowcount
+    return len(db.session.execute(statement).all())
 
 
 REMINDER_COLUMNS = [
