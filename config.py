@@ -56,6 +56,9 @@ class Config:
     # One JSON line per request on standard error (gunicorn passes it on to its log).
     REQUEST_LOG = env_bool("REQUEST_LOG", PRODUCTION)
 
+    # Where feed bodies are kept by ETag: unset = instance/feed-cache, redis://... , or off.
+    FEED_CACHE_URL = os.environ.get("FEED_CACHE_URL", "")
+
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     MAX_FUTURE_RESERVATIONS = env_int("MAX_FUTURE_RESERVATIONS", 20)

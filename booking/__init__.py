@@ -8,6 +8,7 @@ from flask import Flask
 from booking import cli, errors, extensions, security, templating
 from booking.admin import views as admin
 from booking.auth import views as auth
+from booking.feeds import cache as feed_cache
 from booking.feeds import views as feeds
 from booking.manage import views as manage
 from booking.ops import requests
@@ -30,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    feed_cache.init_app(app)
     cli.init_app(app)
     return app
 

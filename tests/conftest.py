@@ -40,6 +40,7 @@ def config_for(database_url: str, **extra) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_ENABLED": False,
+        "FEED_CACHE_URL": "off",
         **extra,
     }
 
@@ -95,9 +96,13 @@ class Client(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url):
-    """The app inside an app context; every table is emptied afterwards."""
-    app = create_app(config_for(database_url))
+def app(database_url, tmp_path):
+    """The app inside an app context; every table is emptied afterwards.
+
+    Its feed bodies are kept in the test's own folder: ids and frozen clocks repeat from test
+    to test, and so would ETags.
+    """
+    app = create_app(config_for(database_url, FEED_CACHE_URL=str(tmp_path)))
     app.test_client_class = Client
     with app.app_context():
         yield app

@@ -12,6 +12,7 @@ from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from booking import create_app
 from booking.audit import AuditEvent
 from booking.auth import services as accounts
 from booking.auth.models import Role
@@ -25,7 +26,7 @@ from booking.reservations.models import Reservation, Status
 from booking.reservations.services import SafetyDetails, Slot
 from booking.rooms.models import Closure, Room
 from booking.timeutil import at_tokyo
-from tests.conftest import NOW, csrf_token, log_in, row_count
+from tests.conftest import NOW, config_for, csrf_token, log_in, row_count
 
 BASE = "https://rooms.example.jp"
 DESK_NOTE = "山田様は声が大きい"
@@ -317,7 +318,8 @@ def test_calendar_properties_also_when_empty(client, now, officer, manager, room
     }
 
 
-def test_http_headers(client, scene, secret_officer):
+def test_http_headers(client, clock, scene, secret_officer):
+    clock(NOW + timedelta(minutes=1))  # the last change was a minute ago
     response = client.get(feed_path(issue(secret_officer)))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
@@ -400,8 +402,9 @@ def test_renaming_a_room_changes_the_etag(client, scene, manager):
     assert after.status_code == 200 and "面談（相談室A）" in after.get_data(as_text=True)
 
 
-def test_revalidation_gets_304_without_building_the_calendar(client, scene, monkeypatch):
+def test_revalidation_gets_304_without_building_the_calendar(client, clock, scene, monkeypatch):
     path = feed_path(issue(scene["mine"][0].officer))
+    clock(NOW + timedelta(minutes=1))
     first = client.get(path)
 
     def refuse(*_args, **_kwargs):
@@ -420,6 +423,7 @@ def test_revalidation_gets_304_without_building_the_calendar(client, scene, monk
 
 def test_midnight_moves_the_window_and_the_validators(client, clock, scene):
     path = feed_path(issue(scene["mine"][0].officer))
+    clock(NOW + timedelta(minutes=1))
     today = client.get(path)
     clock(at(2, "00:00"))  # 29 days back becomes 31; 366 days ahead becomes 364
     later = client.get(path, headers={"If-None-Match": today.headers["ETag"]})
@@ -712,17 +716,20 @@ def test_bumps_count_from_the_stored_version_not_from_memory(scene):
 
 def test_last_modified_is_the_latest_change_and_never_goes_back(client, clock, watched, scene):
     path = feed_path(watched["room"])
+    clock(NOW + timedelta(minutes=1))
     first = client.get(path)
     assert first.last_modified == NOW  # when the scene was booked
     later = NOW + timedelta(hours=2)
     clock(later)
     bookings.cancel(scene["mine"][0], by=scene["mine"][0].officer)
     db.session.commit()
+    clock(later + timedelta(seconds=1))
     after = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert after.status_code == 200 and after.last_modified == later
     clock(later - timedelta(minutes=30))  # another server whose clock is behind
     bookings.cancel(scene["mine"][1], by=scene["mine"][1].officer)
     db.session.commit()
+    clock(later + timedelta(minutes=1))
     again = client.get(path)
     assert again.last_modified == later and again.headers["ETag"] != after.headers["ETag"]
 
@@ -932,3 +939,103 @@ def test_the_database_refuses_a_token_without_its_subject(manager, room):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+# --- feeds at scale, and what real calendar clients stumbled on ------------------------------
+
+
+def test_a_place_name_with_a_comma_reaches_the_calendar_name_whole(client, manager, room):
+    import vobject
+
+    room.name_ja = "相談室A, 2F; 奥"
+    db.session.commit()
+    body = client.get(feed_path(issue(manager, FeedKind.ROOM, room.id))).data
+    calendar = vobject.readOne(body.decode("utf-8"))
+    assert calendar.contents["x-wr-calname"][0].value == "テスト区役所 相談室A， 2F； 奥の予約"
+
+
+def test_renaming_a_room_moves_the_sequence_and_stamps_of_its_events(client, clock, scene):
+    path = feed_path(issue(scene["mine"][0].officer))
+    before = {str(e["UID"]): e for e in events_of(client.get(path).data)}
+    renamed_at = NOW + timedelta(hours=1)
+    clock(renamed_at)
+    scene["room"].name_ja = "相談室（改装後）"
+    db.session.commit()
+    after = {str(e["UID"]): e for e in events_of(client.get(path).data)}
+    moved = [uid for uid in after if "相談室（改装後）" in str(after[uid]["SUMMARY"])]
+    assert moved
+    for uid in moved:
+        assert after[uid]["SEQUENCE"] == before[uid]["SEQUENCE"] + 1
+        assert after[uid].decoded("LAST-MODIFIED") == renamed_at
+        assert after[uid].decoded("DTSTAMP") == renamed_at
+    untouched = [uid for uid in after if uid not in moved]
+    assert all(after[u]["SEQUENCE"] == before[u]["SEQUENCE"] for u in untouched)
+
+
+@pytest.mark.parametrize("token", ["a" * 43, "nonsense", "%00", "a" * 500])
+def test_a_wrong_token_is_a_bare_404_without_a_cookie(client, token):
+    response = client.get(f"/feeds/{token}.ics")
+    assert response.status_code == 404
+    assert response.mimetype == "text/plain"
+    assert "Set-Cookie" not in response.headers
+    assert b"<html" not in response.data.lower()
+
+
+def test_an_unchanged_feed_is_built_once(client, scene, monkeypatch):
+    path = feed_path(issue(scene["mine"][0].officer))
+    first = client.get(path)
+    monkeypatch.setattr(ical, "subscription", refuse_to_build)
+    monkeypatch.setattr(queries, "event_rows", refuse_to_build)
+    again = client.get(path)  # no validators: a full 200, from the kept body
+    assert again.status_code == 200 and again.data == first.data
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
+def test_head_builds_nothing(client, scene, monkeypatch):
+    path = feed_path(issue(scene["mine"][0].officer))
+    monkeypatch.setattr(ical, "subscription", refuse_to_build)
+    monkeypatch.setattr(queries, "event_rows", refuse_to_build)
+    response = client.head(path)
+    assert response.status_code == 200 and response.data == b""
+    assert response.headers["ETag"]
+
+
+def refuse_to_build(*_args, **_kwargs):
+    raise AssertionError("the calendar was built")
+
+
+def test_last_modified_cannot_hide_a_second_change_within_the_same_second(client, clock, scene):
+    path = feed_path(issue(scene["mine"][0].officer))
+    first_change = NOW + timedelta(hours=1, microseconds=100_000)
+    clock(first_change)
+    bookings.cancel(scene["mine"][0], by=scene["mine"][0].officer)
+    db.session.commit()
+    clock(first_change + timedelta(microseconds=200_000))
+    fetched = client.get(path)
+    assert "Last-Modified" not in fetched.headers  # only the ETag, within that second
+    clock(first_change + timedelta(microseconds=500_000))  # still the same second
+    bookings.cancel(scene["mine"][1], by=scene["mine"][1].officer)
+    db.session.commit()
+    clock(first_change + timedelta(seconds=2))
+    seen = client.get(path, headers={"If-None-Match": fetched.headers["ETag"]})
+    assert seen.status_code == 200 and seen.headers["Last-Modified"]
+    again = client.get(path, headers={"If-Modified-Since": seen.headers["Last-Modified"]})
+    assert again.status_code == 304
+
+
+def test_servers_share_feed_bodies_through_redis(database_url, scene, monkeypatch):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    token = issue(scene["mine"][0].officer)
+    db.session.commit()
+    servers = [create_app(config_for(database_url, FEED_CACHE_URL=url)) for _ in range(2)]
+    first = servers[0].test_client().get(feed_path(token))
+    monkeypatch.setattr(ical, "subscription", refuse_to_build)
+    monkeypatch.setattr(queries, "event_rows", refuse_to_build)
+    second = servers[1].test_client().get(feed_path(token))
+    assert second.status_code == 200 and second.data == first.data
+    redis.Redis.from_url(url).delete(f"booking:feed:{first.headers['ETag'].strip(chr(34))}")

@@ -6,7 +6,8 @@ must move with every change a feed could show:
 - a reservation inserted, deleted, or written where a feed shows it: the database bumps its
   rooms and officers itself (triggers, migration 0006), whoever writes and however;
 - a room renamed, or its facility renamed or moved: this session listener bumps the room and
-  every officer with a reservation there. Raw SQL that renames places must bump by hand.
+  every officer with a reservation there, and the room's place version, which each event's
+  SEQUENCE and LAST-MODIFIED count. Raw SQL that renames places must bump by hand.
 """
 
 from collections.abc import Iterable
@@ -87,6 +88,11 @@ def bump_renamed_places(session: Session, _context, _instances) -> None:
     rooms = moved_rooms(session)
     if rooms:
         bump(session, rooms | officers_in(session, rooms))
+        now = now_utc()
+        for room in rooms:
+            if inspect(room).persistent:
+                room.place_version = Room.place_version + 1
+                room.place_changed_at = later_of(Room.place_changed_at, now)
 
 
 BULK_WRITTEN = (Room, Facility)
@@ -104,10 +110,15 @@ def bump_for_bulk_statements(state: ORMExecuteState) -> None:
         session, list(session.scalars(select(Room.id))), list(session.scalars(select(User.id)))
     )
     connection = session.connection()
+    places = {
+        "place_version": Room.place_version + 1,
+        "place_changed_at": later_of(Room.place_changed_at, now),
+    }
     for model in (Room, User):
         connection.execute(
             update(model).values(
                 calendar_version=model.calendar_version + 1,
                 calendar_changed_at=later_of(model.calendar_changed_at, now),
+                **(places if model is Room else {}),
             )
         )

@@ -25,8 +25,17 @@ def calendar_name(feed: Subscription) -> str:
     if feed.kind is FeedKind.MINE:
         return OWN_FEED_NAME
     if feed.kind is FeedKind.FACILITY:
-        return f"{feed.facility_name}の予約"
-    return f"{feed.facility_name} {feed.room_name}の予約"
+        return plain(f"{feed.facility_name}の予約")
+    return plain(f"{feed.facility_name} {feed.room_name}の予約")
+
+
+# X-WR-CALNAME is written as it is, and some readers cut a value at a comma or semicolon:
+# the full-width forms read the same to a person and mean nothing to a parser.
+FULL_WIDTH = str.maketrans({",": "，", ";": "；", "\\": "＼"})
+
+
+def plain(name: str) -> str:
+    return name.translate(FULL_WIDTH)
 
 
 @cache
@@ -72,9 +81,9 @@ def event(row: EventRow) -> Event:
     """
     event = Event()
     event.add("uid", f"{row.public_id}@{UID_DOMAIN}")
-    event.add("dtstamp", row.updated_at)
-    event.add("last-modified", row.updated_at)
-    event.add("sequence", row.version)
+    event.add("dtstamp", row.modified_at)
+    event.add("last-modified", row.modified_at)
+    event.add("sequence", row.sequence)
     event.add("dtstart", row.starts_at.astimezone(TOKYO))
     event.add("dtend", row.ends_at.astimezone(TOKYO))
     event.add("summary", f"面談（{row.room_name}）")

@@ -16,7 +16,7 @@ from booking.rooms.models import Facility, Room
 from booking.timeutil import at_tokyo
 
 # Bump when the calendar's bytes change for the same rows, so that clients fetch them again.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DAYS_BACK = 30
 
 
@@ -58,6 +58,8 @@ class EventRow(NamedTuple):
     room_name: str
     facility_name: str
     address: str
+    place_version: int = 0
+    place_changed_at: datetime | None = None
 
     @classmethod
     def of(cls, reservation: Reservation) -> "EventRow":
@@ -71,7 +73,19 @@ class EventRow(NamedTuple):
             room.name_ja,
             room.facility.name_ja,
             room.facility.address,
+            room.place_version,
+            room.place_changed_at,
         )
+
+    @property
+    def sequence(self) -> int:
+        """Counts the reservation's changes and its place's renames: both move the event."""
+        return self.version + self.place_version
+
+    @property
+    def modified_at(self) -> datetime:
+        """The later of the reservation's change and its place's rename."""
+        return max(self.updated_at, self.place_changed_at or self.updated_at)
 
 
 EVENT_COLUMNS = (
@@ -83,6 +97,8 @@ EVENT_COLUMNS = (
     Room.name_ja,
     Facility.name_ja,
     Facility.address,
+    Room.place_version,
+    Room.place_changed_at,
 )
 
 

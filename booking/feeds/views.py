@@ -21,9 +21,9 @@ from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
 from booking.extensions import db
-from booking.feeds import ical, queries, services
+from booking.feeds import cache, ical, queries, services
 from booking.reservations import queries as reservations
-from booking.timeutil import today_tokyo, tokyo
+from booking.timeutil import now_utc, today_tokyo, tokyo
 
 bp = Blueprint("feeds", __name__)
 
@@ -74,7 +74,9 @@ def revoke():
 @bp.get("/feeds/<token>.ics")
 def feed(token: str):
     """A feed for calendar apps; a token that is not valid now is a plain 404."""
-    subscription = services.follow(token) or abort(404)
+    subscription = services.follow(token)
+    if subscription is None:
+        return not_found()
     window = queries.Window(today_tokyo())
     name = ical.calendar_name(subscription)
     stamp = queries.stamp(subscription, window, name)
@@ -82,8 +84,23 @@ def feed(token: str):
         request.environ, etag=stamp.etag, last_modified=stamp.last_modified
     ):
         return calendar_response(b"", stamp, status=304)
-    body = ical.subscription(name, queries.event_rows(subscription, window))
+    body = cache.bodies().get(stamp.etag)
+    if body is None and request.method == "HEAD":  # the headers only: nothing is built
+        response = calendar_response(b"", stamp)
+        response.automatically_set_content_length = False
+        return response
+    if body is None:
+        body = ical.subscription(name, queries.event_rows(subscription, window))
+        cache.bodies().put(stamp.etag, body)
     return calendar_response(body, stamp)
+
+
+def not_found() -> Response:
+    """A calendar app gets a bare 404: no page, no session, no cookie."""
+    response = Response("Not Found\n", status=404, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.get("/reservations/<uuid:public_id>/calendar.ics")
@@ -106,5 +123,8 @@ def calendar_response(body: bytes, stamp: queries.Stamp | None = None, status=20
     response.headers["X-Robots-Tag"] = "noindex"
     if stamp is not None:
         response.set_etag(stamp.etag)
-        response.last_modified = stamp.last_modified
+        # HTTP dates count whole seconds: within the second of the last change another
+        # change could follow unseen, so until that second is over only the ETag is given.
+        if stamp.last_modified.replace(microsecond=0) < now_utc().replace(microsecond=0):
+            response.last_modified = stamp.last_modified
     return response

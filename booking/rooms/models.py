@@ -176,6 +176,10 @@ class Room(db.Model):
     # Bumped on every change its feeds could show (booking.feeds.changes): the ETag reads these.
     calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
     calendar_changed_at: Mapped[datetime | None]
+    # Bumped when the room or its facility is renamed or moved: each event in a feed counts
+    # it in its SEQUENCE and LAST-MODIFIED, so that calendar apps take the new place.
+    place_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    place_changed_at: Mapped[datetime | None]
 
     facility: Mapped[Facility] = relationship(back_populates="rooms")
     staffed_hours: Mapped[list[StaffedHours]] = relationship(
