@@ -390,3 +390,29 @@ def test_acknowledging_clears_the_alarm_and_is_audited_without_the_note(
     html = manager_client.get(board).get_data(as_text=True)
     assert "board-row--overdue" in html and "退室未記録" in html
     assert "確認済み（未到着）" in html  # what the desk found earlier stays on the card
+
+
+def test_what_the_desk_wrote_about_an_alarm_is_cleared_with_the_notes(
+    facility, not_arrived, make_user
+):
+    manager = make_user(Role.MANAGER, facilities=[facility])
+    note = "本人に電話して無事を確認"
+    acknowledge(
+        not_arrived,
+        kind=AlarmKind.NOT_ARRIVED,
+        outcome=Outcome.OTHER,
+        note=note,
+        by=manager,
+        now=at("09:30"),
+        grace=GRACE,
+    )
+    db.session.commit()
+    assert purge_notes(not_arrived.ends_at + KEPT) == 0
+    assert purge_notes(not_arrived.ends_at + KEPT + timedelta(minutes=1)) == 1
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.query(Acknowledgement).one()
+    assert (kept.note, kept.outcome, kept.outcome_text) == ("", Outcome.OTHER, "その他")
+    events = db.session.query(AuditEvent).filter_by(action="reservation.note_purged").all()
+    assert [e.details for e in events] == [{"of": "alarm"}]
+    assert all(note not in str(e.details) for e in db.session.query(AuditEvent))

@@ -15,6 +15,7 @@ from booking.rooms.models import str_enum
 
 if TYPE_CHECKING:
     from booking.auth.models import User
+    from booking.reservations.models import Reservation
 
 NOTE_MAX = 100
 
@@ -51,7 +52,8 @@ class Outcome(enum.StrEnum):
 class Acknowledgement(db.Model):
     """One alarm of one reservation, acknowledged by the desk; the alarm is then cleared.
 
-    One per reservation and kind: a later alarm of the other kind is a new alarm.
+    One per reservation and kind: a later alarm of the other kind is a new alarm. The note
+    (the desk's own words, for "other") is cleared with the desk notes (safety.retention).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,11 +67,12 @@ class Acknowledgement(db.Model):
     at: Mapped[datetime]
 
     by: Mapped[User] = relationship()
+    reservation: Mapped[Reservation] = relationship()
 
     __table_args__ = (
         UniqueConstraint("reservation_id", "kind"),
         CheckConstraint(
-            "(outcome = 'other' AND note <> '') OR (outcome <> 'other' AND note = '')",
+            "outcome = 'other' OR note = ''",
             name="note_only_for_other",
         ),
         CheckConstraint(f"length(note) <= {NOTE_MAX}", name="note_short"),
@@ -77,4 +80,5 @@ class Acknowledgement(db.Model):
 
     @property
     def outcome_text(self) -> str:
-        return self.note if self.outcome is Outcome.OTHER else self.outcome.label
+        """The desk's own words, or the outcome's name (also once the words were cleared)."""
+        return self.note or self.outcome.label

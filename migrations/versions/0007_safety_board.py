@@ -68,7 +68,7 @@ def upgrade():
         sa.Column("by_id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(outcome = 'other' AND note <> '') OR (outcome <> 'other' AND note = '')",
+            "outcome = 'other' OR note = ''",
             name=op.f("ck_acknowledgement_note_only_for_other"),
         ),
         sa.CheckConstraint("length(note) <= 100", name=op.f("ck_acknowledgement_note_short")),
