@@ -102,6 +102,49 @@ def test_board_refresh_brings_the_new_time_and_offers_a_sound(
     context.close()
 
 
+# Counts the tones the board plays: a stand-in for the Web Audio API, which is silent here.
+COUNT_TONES = """
+window.tones = 0;
+window.AudioContext = class {
+  constructor() { this.currentTime = 0; this.destination = {}; }
+  resume() { return Promise.resolve(); }
+  createGain() {
+    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} },
+             connect(target) { return target; } };
+  }
+  createOscillator() {
+    return { frequency: {}, connect(target) { return target; },
+             start() { window.tones += 1; }, stop() {} };
+  }
+};
+"""
+
+
+def test_a_tone_sounds_when_a_refresh_brings_a_new_alarm(
+    chromium, live_server, desk, absent, facility, clock
+):
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server)
+    context.add_init_script(COUNT_TONES)
+    page = context.new_page()
+    clock(datetime(2025, 4, 8, 10, 10, tzinfo=TOKYO))  # the second interview: not late yet
+    page.clock.install(time=datetime(2025, 4, 8, 10, 10, tzinfo=TOKYO))
+    browser_log_in(page, desk.email)
+    page.goto(f"/manage/facilities/{facility.id}/board")
+    page.get_by_role("button", name="新しい警告を音で知らせる").click()
+    assert page.evaluate("window.tones") == 1  # a sample, on the click
+    page.evaluate("document.querySelectorAll('#board article').forEach(a => a.dataset.old = 1)")
+    page.clock.run_for(61_000)
+    expect(page.locator("#board article[data-old]")).to_have_count(0)  # refreshed
+    assert page.evaluate("window.tones") == 1  # the same alarm: no tone
+
+    clock(datetime(2025, 4, 8, 10, 20, tzinfo=TOKYO))  # now nobody has come: a new alarm
+    page.clock.run_for(61_000)
+    expect(page.locator("#board-now")).to_contain_text("10:20 現在")
+    expect(page.locator(".board-row--not_arrived")).to_have_count(1)
+    assert page.evaluate("window.tones") == 2
+    context.close()
+
+
 def test_day_schedule_prints_on_one_a4_page(chromium, live_server, desk, facility):
     context = chromium.new_context(base_url=live_server)
     page = context.new_page()
