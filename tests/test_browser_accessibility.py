@@ -12,6 +12,8 @@ from booking.notify.models import MessageStatus, OutboxMessage
 from booking.notify.outbox import compose, enqueue
 from booking.reservations import services
 from booking.reservations.services import SafetyDetails, Slot
+from booking.safety.models import AlarmKind, Outcome
+from booking.safety.services import acknowledge
 from booking.timeutil import TOKYO, at_tokyo
 from tests.conftest import ARTIFACTS, PHONE, browser_log_in
 
@@ -140,4 +142,84 @@ def test_admin_pages(chromium, live_server, make_user, now, path):
     assert serious_violations(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"admin-{path.strip('/').replace('/', '-')}.png"))
+    context.close()
+
+
+def every_violation(page) -> list[str]:
+    """Any impact at all: the safety pages are held to more than the rest."""
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]]
+
+
+@pytest.fixture
+def safety_day(room, make_room, officer, make_user, facility, clock):
+    """Tuesday 10:30: the officer checked in at 9:00 to 9:00-10:00 and has 14:00-15:00 to come;
+    another interview, 10:00-11:00, nobody came to; one acknowledged at 9:20."""
+    clock(datetime(2025, 4, 8, 8, tzinfo=TOKYO))
+
+    def book(target, who, start):
+        starts_at = at_tokyo(date(2025, 4, 8), time.fromisoformat(start))
+        slot = Slot(target, starts_at, starts_at + timedelta(hours=1))
+        return services.book(slot, who, by=who, safety=SafetyDetails())
+
+    in_room = book(room, officer, "09:00")
+    in_room.checked_in_at = in_room.starts_at
+    book(room, officer, "14:00")
+    other = make_user(Role.OFFICER, name="保護司 二郎")
+    book(make_room(), other, "10:00")
+    acknowledged = book(make_room(), make_user(Role.OFFICER), "09:00")
+    db.session.commit()
+    manager = make_user(Role.MANAGER, email="desk@example.jp", facilities=[facility])
+    acknowledge(
+        acknowledged,
+        kind=AlarmKind.NOT_ARRIVED,
+        outcome=Outcome.OTHER,
+        note="別の場所で面談中と電話で確認",
+        by=manager,
+        now=datetime(2025, 4, 8, 9, 20, tzinfo=TOKYO),
+        grace=timedelta(minutes=15),
+    )
+    db.session.commit()
+    clock(datetime(2025, 4, 8, 10, 30, tzinfo=TOKYO))
+    return manager
+
+
+def test_home_page_with_the_today_panel(chromium, live_server, officer, safety_day):
+    context = chromium.new_context(viewport=PHONE, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    browser_log_in(page, officer.email)
+    assert page.get_by_role("heading", name="今日の面談").is_visible()
+    assert page.get_by_text("入室の記録は13:30からできます").is_visible()
+    assert every_violation(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home-today-panel.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["board?refresh=0", "board"])
+def test_board_with_both_alarms_and_an_acknowledgement(
+    chromium, live_server, facility, safety_day, path
+):
+    context = chromium.new_context(viewport=DESK, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    browser_log_in(page, safety_day.email)
+    page.goto(f"/manage/facilities/{facility.id}/{path}")
+    states = page.locator(".board-row__state").all_inner_texts()
+    assert states[:3] == ["退室未記録", "未到着", "これから"] and "確認済み" in states
+    assert every_violation(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "board-alarms.png"), full_page=True)
+    context.close()
+
+
+def test_acknowledgement_form_with_an_error(chromium, live_server, facility, safety_day):
+    context = chromium.new_context(viewport=DESK, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    browser_log_in(page, safety_day.email)
+    page.goto(f"/manage/facilities/{facility.id}/board?refresh=0")
+    page.get_by_role("link", name="確認した結果を記録する").first.click()
+    page.get_by_label("その他", exact=True).check()
+    page.get_by_role("button", name="記録して警告を消す").click()
+    assert page.title().startswith("エラー：")
+    assert every_violation(page) == []
     context.close()

@@ -11,7 +11,9 @@ from booking.reservations.models import Reservation, Status
 from booking.reservations.services import SafetyDetails, Slot
 from booking.rooms.models import OpeningHours
 from booking.timeutil import TOKYO, at_tokyo
-from tests.conftest import browser_log_in
+from tests.conftest import ARTIFACTS, browser_log_in
+
+SMALL_PHONE = {"width": 375, "height": 667}
 
 pytestmark = pytest.mark.browser
 
@@ -110,6 +112,35 @@ def test_check_in_and_out(phone, officer, evening_room, clock):
     phone.get_by_role("button", name="退室しました").click()
     assert phone.get_by_text("退室済").is_visible()
     assert_fits_a_phone(phone)
+
+
+def test_an_overrunning_interview_checks_out_from_the_home_page(
+    chromium, live_server, officer, evening_room, clock
+):
+    starts_at = at_tokyo(date(2025, 4, 7), time(10))
+    reservation = services.book(
+        Slot(evening_room, starts_at, starts_at + timedelta(hours=1)),
+        officer,
+        by=officer,
+        safety=SafetyDetails(),
+    )
+    reservation.checked_in_at = starts_at
+    db.session.commit()
+    clock(datetime(2025, 4, 7, 13, tzinfo=TOKYO))  # two hours past the end
+    context = chromium.new_context(viewport=SMALL_PHONE, base_url=live_server, locale="ja-JP")
+    page = context.new_page()
+    browser_log_in(page, officer.email)
+    button = page.get_by_role("button", name="退室しました")
+    heading = page.get_by_role("heading", name="空いている部屋をさがす")
+    assert button.bounding_box()["y"] < heading.bounding_box()["y"]
+    assert button.bounding_box()["y"] + button.bounding_box()["height"] <= SMALL_PHONE["height"]
+    assert_fits_a_phone(page)
+    button.click()
+    assert page.get_by_text("退室を記録しました。").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "home-check-out-overrun.png"), full_page=True)
+    context.close()
+    db.session.rollback()
+    assert db.session.get(Reservation, reservation.id).checked_out_at is not None
 
 
 def test_switch_to_english_and_back(phone, officer, evening_room):

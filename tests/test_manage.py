@@ -249,6 +249,8 @@ def test_staff_books_for_an_officer_and_prints_a_slip(app, manager, facility, ro
     assert (reservation.officer_id, reservation.created_by_id) == (officer.id, manager.id)
     slip = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "保護司 一郎様" in slip and "14:00〜15:00" in slip
+    # No desk phone yet: the slip gives the facility's main number, not only 110.
+    assert "110番／施設の代表電話 011-211-2345" in slip
 
 
 def test_staff_booking_errors_are_shown_on_the_form(app, manager, facility, room, officer, now):
@@ -261,7 +263,7 @@ def test_staff_booking_errors_are_shown_on_the_form(app, manager, facility, room
 
 def desk_form(client, facility, **fields):
     url = f"/manage/facilities/{facility.id}/desk"
-    data = {"phone": "", "desk_location": "", "desk_email": "", **fields}
+    data = {"desk_phone": "", "desk_location": "", "desk_email": "", **fields}
     return client.post(url, data={"csrf_token": csrf_token(client, url), **data})
 
 
@@ -274,22 +276,23 @@ def test_desk_contacts_reach_the_emergency_card_and_are_audited(
     response = desk_form(
         client,
         facility,
-        phone="０１１ ２２２ ３３４４",  # typed in full width, with spaces
+        desk_phone="０１１ ２２２ ３３４４",  # typed in full width, with spaces
         desk_location="1階 正面入口の右",
         desk_email=" Desk@Ward.example.jp ",
     )
 
     assert response.status_code == 302
     db.session.expire_all()
-    assert (facility.phone, facility.desk_location, facility.desk_email) == (
+    assert (facility.desk_phone, facility.desk_location, facility.desk_email) == (
         "011-222-3344",
         "1階 正面入口の右",
         "Desk@Ward.example.jp",
     )
+    assert facility.phone == "011-211-2345"  # the main number is the admins' to change
     assert "メールアドレスが未設定です" not in client.get("/manage/").get_data(as_text=True)
     events = db.session.scalars(select(AuditEvent).filter_by(action="facility.desk")).all()
     assert [(e.actor_id, e.details) for e in events] == [
-        (manager.id, {"changed": ["desk_email", "desk_location", "phone"]})
+        (manager.id, {"changed": ["desk_email", "desk_location", "desk_phone"]})
     ]
     card = officer_client.get(f"/reservations/{booked(room, officer).public_id}")
     page = card.get_data(as_text=True)
@@ -298,11 +301,12 @@ def test_desk_contacts_reach_the_emergency_card_and_are_audited(
 
 
 def test_desk_contacts_can_be_emptied(app, manager, facility):
-    facility.phone, facility.desk_email = "011-211-2345", "desk@ward.example.jp"
+    facility.desk_phone, facility.desk_email = "011-222-3344", "desk@ward.example.jp"
     db.session.commit()
     assert desk_form(client_for(app, manager), facility).status_code == 302
     db.session.expire_all()
-    assert (facility.phone, facility.desk_location, facility.desk_email) == (None, "", None)
+    assert (facility.desk_phone, facility.desk_location, facility.desk_email) == (None, "", None)
+    assert facility.phone == "011-211-2345"
 
 
 @pytest.mark.parametrize(
@@ -311,20 +315,20 @@ def test_desk_contacts_can_be_emptied(app, manager, facility):
         ({"desk_email": "desk.example.jp"}, "desk@example.jp のように"),
         ({"desk_email": "desk@"}, "desk@example.jp のように"),
         ({"desk_email": "a" * 250 + "@x.jp"}, "メールアドレスが長すぎます"),
-        ({"phone": "12"}, "011-211-2345 のように"),
-        ({"phone": "電話"}, "011-211-2345 のように"),
-        ({"phone": "0" * 300}, "011-211-2345 のように"),
+        ({"desk_phone": "12"}, "011-211-2345 のように"),
+        ({"desk_phone": "電話"}, "011-211-2345 のように"),
+        ({"desk_phone": "0" * 300}, "011-211-2345 のように"),
         ({"desk_location": "受付" * 151}, "300文字以内"),
         ({"desk_location": "受付\x00"}, "使えない文字"),
     ],
 )
 def test_bad_desk_contacts_are_refused_and_change_nothing(app, manager, facility, fields, message):
-    before = (facility.phone, facility.desk_location, facility.desk_email)
+    before = (facility.desk_phone, facility.desk_location, facility.desk_email)
     response = desk_form(client_for(app, manager), facility, **fields)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     db.session.expire_all()
-    assert (facility.phone, facility.desk_location, facility.desk_email) == before
+    assert (facility.desk_phone, facility.desk_location, facility.desk_email) == before
     assert row_count(AuditEvent) == 0
 
 

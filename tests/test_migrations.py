@@ -79,3 +79,41 @@ def calendar_triggers(engine) -> int:
         sql = "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'reservation_calendars_%'"
     with engine.connect() as connection:
         return connection.execute(sa.text(sql)).scalar()
+
+
+FACILITY_ROW = (
+    "INSERT INTO facility (id, code, ward, name_ja, name_en, address, phone, access_notes,"
+    " desk_location, kind, fee_basis, closes_on_holidays, closes_year_end, bookable_from)"
+    " VALUES (:id, :code, 'kita', '施設', 'Facility', '札幌市', :phone, '', '',"
+    " 'support_center', 'full_exemption', true, true, '2020-01-01')"
+)
+
+
+def test_the_number_the_desk_set_becomes_the_desk_phone(empty_database):
+    app = create_app(config_for(empty_database))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0006_calendar_triggers")
+        with db.engine.begin() as connection:
+            for id_, phone in ((1, "011-222-3344"), (2, "011-771-2231")):
+                connection.execute(
+                    sa.text(FACILITY_ROW), {"id": id_, "code": f"f{id_}", "phone": phone}
+                )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO audit_event (at, action, object_type, object_id, details)"
+                    " VALUES (CURRENT_TIMESTAMP, 'facility.desk', 'facility', '1', :details)"
+                ),
+                {"details": '{"changed": ["desk_location", "phone"]}'},
+            )
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT id, phone, desk_phone FROM facility ORDER BY id")
+            ).all()
+        flask_migrate.downgrade(revision="0006_calendar_triggers")
+        db.engine.dispose()
+    # The desk's number moves to desk_phone; one from the data file stays the main phone.
+    assert [tuple(row) for row in rows] == [
+        (1, "011-222-3344", "011-222-3344"),
+        (2, "011-771-2231", None),
+    ]

@@ -52,6 +52,7 @@ def test_admin_edit_survives_a_second_seed_until_update(app):
     teine = facility("teine-ward-office")
     teine.phone = "011-000-0000"
     teine.desk_location, teine.desk_email = "1階 受付", "desk@teine.example"
+    teine.desk_phone = "011-681-0000"
     teine.opening_hours = teine.opening_hours[:3]
     teine.rooms[0].name_ja = "面談室A"
     db.session.commit()
@@ -73,8 +74,9 @@ def test_admin_edit_survives_a_second_seed_until_update(app):
     assert len(teine.opening_hours) == 5
     assert teine.rooms[0].name_ja == "更生保護サポートセンター"
     assert counts()["Closure"] == before["Closure"]
-    # The file gives no desk place or e-mail: what the desk entered stays.
+    # The file gives no desk place, phone or e-mail: what the desk entered stays.
     assert (teine.desk_location, teine.desk_email) == ("1階 受付", "desk@teine.example")
+    assert teine.desk_phone == "011-681-0000"
 
 
 def test_closed_ward_center_stays_as_history(seeded):

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Email,
     InputRequired,
@@ -19,6 +20,7 @@ from wtforms.validators import (
 from booking import templating
 from booking.reservations.forms import (
     ChoiceField,
+    ChoiceRadioField,
     ClockField,
     DayField,
     ReservationForm,
@@ -26,6 +28,7 @@ from booking.reservations.forms import (
     normalized,
 )
 from booking.rooms.models import Closure, Facility
+from booking.safety.models import NOTE_MAX, AlarmKind, Outcome
 from booking.timeutil import at_tokyo, tokyo_day_bounds
 
 DAY_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
@@ -104,7 +107,7 @@ def japanese_phone(_form, field) -> None:
 class DeskForm(FlaskForm):
     """How officers (the emergency card) and the overdue alerts reach a facility's desk."""
 
-    phone = StringField(
+    desk_phone = StringField(
         _l("窓口の電話番号"),
         filters=[normalized],
         validators=[Optional(), japanese_phone],
@@ -132,7 +135,40 @@ class DeskForm(FlaskForm):
 
     def values(self) -> dict:
         return {
-            "phone": templating.phone(self.phone.data) or None,  # stored as 011-211-2345
+            "desk_phone": templating.phone(self.desk_phone.data) or None,  # as 011-211-2345
             "desk_location": self.desk_location.data or "",
             "desk_email": self.desk_email.data or None,
         }
+
+
+def one_line(_form, field) -> None:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data or ""):
+        raise ValidationError(_l("改行や使えない文字を含めずに書いてください。"))
+
+
+class AcknowledgeForm(FlaskForm):
+    """What the desk found out about a red card; a free-text outcome is one short line."""
+
+    kind = HiddenField(validators=[AnyOf([k.value for k in AlarmKind])])
+    outcome = ChoiceRadioField(
+        _l("確認した結果"),
+        choices=[SelectChoice(o.value, o.label) for o in Outcome],
+        validators=[InputRequired(_l("確認した結果を選んでください。"))],
+    )
+    note = StringField(
+        _l("その他の結果（「その他」を選んだ時）"),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[
+            Length(max=NOTE_MAX, message=_l("%(n)d文字以内にしてください。", n=NOTE_MAX)),
+            one_line,
+        ],
+    )
+
+    def validate_note(self, field) -> None:
+        if self.outcome.data == Outcome.OTHER.value and not field.data:
+            raise ValidationError(_l("「その他」を選んだ時は、結果を短く書いてください。"))
+
+    def values(self) -> dict:
+        outcome = Outcome(self.outcome.data)
+        note = self.note.data if outcome is Outcome.OTHER else ""
+        return {"kind": AlarmKind(self.kind.data), "outcome": outcome, "note": note}

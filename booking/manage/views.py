@@ -20,12 +20,13 @@ from flask_login import current_user, login_required
 from booking.errors import DomainError
 from booking.extensions import db
 from booking.manage import services
-from booking.manage.forms import ClosureForm, DeskForm, StaffBookingForm
+from booking.manage.forms import AcknowledgeForm, ClosureForm, DeskForm, StaffBookingForm
 from booking.reservations import queries
 from booking.reservations import services as reservations
 from booking.rooms.models import Closure, Facility
 from booking.rooms.views import parse_day
-from booking.safety.board import board_rows
+from booking.safety import services as safety
+from booking.safety.board import alarm_kind, board_rows
 from booking.templating import locale_code
 from booking.timeutil import now_utc, today_tokyo
 
@@ -97,13 +98,16 @@ def schedule_csv(facility_id: int):
     )
 
 
+def grace() -> timedelta:
+    return timedelta(minutes=current_app.config["SAFETY_GRACE_MINUTES"])
+
+
 @bp.get("/facilities/<int:facility_id>/board")
 @login_required
 def board(facility_id: int):
-    """Today's interviews: overdue first, in red, with the officer's phone."""
+    """Today's interviews: alarms (not arrived, no check-out) first, in red, with the phone."""
     facility, now = served_facility(facility_id), now_utc()
-    grace = timedelta(minutes=current_app.config["SAFETY_GRACE_MINUTES"])
-    rows = board_rows(services.day_schedule(facility, today_tokyo()), now, grace)
+    rows = board_rows(services.day_schedule(facility, today_tokyo()), now, grace())
     return render_template(
         "manage/board.html",
         facility=facility,
@@ -111,6 +115,35 @@ def board(facility_id: int):
         now=now,
         refresh=request.args.get("refresh") != "0",
     )
+
+
+@bp.route("/reservations/<uuid:public_id>/acknowledge", methods=["GET", "POST"])
+@login_required
+def acknowledge(public_id):
+    """Record what the desk found out about a red card; the alarm is then cleared."""
+    reservation = queries.by_public_id(public_id) or abort(404)
+    facility, now = reservation.room.facility, now_utc()
+    services.ensure_serves(current_user, facility)
+    kind = alarm_kind(reservation, now, grace())
+    form, status = AcknowledgeForm(kind=kind.value if kind else ""), 200
+    if form.validate_on_submit():
+        try:
+            safety.acknowledge(
+                reservation, **form.values(), by=current_user, now=now, grace=grace()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("確認した結果を記録しました。"))
+            return redirect(url_for(".board", facility_id=facility.id))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "manage/acknowledge.html", reservation=reservation, kind=kind, form=form
+    ), status
 
 
 @bp.route("/facilities/<int:facility_id>/closures", methods=["GET", "POST"])

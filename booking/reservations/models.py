@@ -126,6 +126,7 @@ class Reservation(db.Model):
     checked_out_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
     overdue_notified_at: Mapped[datetime | None]
+    not_arrived_notified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
 
@@ -159,6 +160,23 @@ class Reservation(db.Model):
         """From ``early`` before the start until the end of the reservation's Sapporo day."""
         day_ends = tokyo_day_bounds(tokyo(self.starts_at).date())[1]
         return self.is_active and self.starts_at - early <= now < day_ends
+
+    @property
+    def is_in_room(self) -> bool:
+        """Checked in and not yet out: the officer may still be in the room, however late."""
+        return self.is_active and bool(self.checked_in_at) and not self.checked_out_at
+
+    def can_check_out(self, now: datetime, early: timedelta) -> bool:
+        """Always once checked in (an interview may run over); otherwise as for check-in."""
+        return self.is_in_room or (not self.checked_out_at and self.can_check_in(now, early))
+
+    def next_step(self, now: datetime, early: timedelta) -> str | None:
+        """The one button the officer needs now: "check_in", "check_out" or none."""
+        if self.is_in_room:
+            return "check_out"
+        if self.checked_in_at is None and self.can_check_in(now, early):
+            return "check_in"
+        return None
 
     def touch(self) -> None:
         """Record a change: calendar feeds see a new version and update time."""

@@ -4,14 +4,14 @@ import uuid
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from booking.auth.models import User
 from booking.extensions import db
 from booking.reservations.models import Reservation, Status
 from booking.rooms.models import Facility, Room
-from booking.timeutil import tokyo
+from booking.timeutil import tokyo, tokyo_day_bounds
 
 PAST_SHOWN = timedelta(days=180)
 WITH_PLACE = selectinload(Reservation.room).selectinload(Room.facility)
@@ -35,16 +35,46 @@ def by_public_id(public_id: uuid.UUID) -> Reservation | None:
 
 
 def mine(officer: User, now: datetime) -> tuple[list[Reservation], list[Reservation]]:
-    """Upcoming (soonest first) and past (latest first) reservations of ``officer``."""
+    """Current (soonest first) and past (latest first) reservations of ``officer``.
+
+    One the officer is still checked in to stays current however late: it has the button.
+    """
     rows = db.session.scalars(
         select(Reservation)
-        .where(Reservation.officer_id == officer.id, Reservation.starts_at > now - PAST_SHOWN)
+        .where(
+            Reservation.officer_id == officer.id,
+            or_(Reservation.starts_at > now - PAST_SHOWN, STILL_IN_ROOM),
+        )
         .options(WITH_PLACE.selectinload(Facility.opening_hours))
         .order_by(Reservation.starts_at)
     ).all()
-    upcoming = [r for r in rows if r.ends_at > now and r.status is Status.ACTIVE]
+    upcoming = [r for r in rows if r.is_in_room or (r.ends_at > now and r.is_active)]
     past = [r for r in reversed(rows) if r not in upcoming]
     return upcoming, past
+
+
+STILL_IN_ROOM = and_(
+    Reservation.status == Status.ACTIVE,
+    Reservation.checked_in_at.is_not(None),
+    Reservation.checked_out_at.is_(None),
+)
+
+
+def today_for(officer: User, now: datetime) -> list[Reservation]:
+    """The home page's panel: reservations still checked in to (any day) first, then the
+    officer's active ones of today in Sapporo, each with its place; one query."""
+    starts, ends = tokyo_day_bounds(tokyo(now).date())
+    rows = db.session.scalars(
+        select(Reservation)
+        .where(
+            Reservation.officer_id == officer.id,
+            Reservation.status == Status.ACTIVE,
+            or_(STILL_IN_ROOM, and_(Reservation.starts_at >= starts, Reservation.starts_at < ends)),
+        )
+        .options(joinedload(Reservation.room).joinedload(Room.facility))
+        .order_by(Reservation.starts_at)
+    ).all()
+    return sorted(rows, key=lambda r: not r.is_in_room)
 
 
 def form_data(reservation: Reservation) -> SimpleNamespace:

@@ -189,11 +189,13 @@ def check_in(reservation: Reservation, *, by: User) -> None:
 
 
 def check_out(reservation: Reservation, *, by: User) -> None:
-    """Record leaving; arrival is recorded too if it was forgotten."""
+    """Record leaving, however late once checked in; arrival is recorded too if forgotten."""
     rules.ensure_may_change(by, reservation)
-    if not reservation.can_check_in(now_utc(), CHECK_IN_EARLY):
-        raise InvalidInput(_("退室の記録は、開始の30分前からその日のうちにできます。"))
+    if not reservation.is_active:
+        raise InvalidInput(_("取り消した予約には退室を記録できません。"))
     if reservation.checked_out_at is None:
+        if not reservation.can_check_out(now_utc(), CHECK_IN_EARLY):
+            raise InvalidInput(_("退室の記録は、開始の30分前からその日のうちにできます。"))
         reservation.checked_in_at = reservation.checked_in_at or now_utc()
         reservation.checked_out_at = now_utc()
         audit.record(by, "reservation.check_out", reservation)

@@ -104,20 +104,20 @@ def check_out(public_id):
 @bp.get("/reservations/")
 @login_required
 def index():
-    """The current user's reservations, upcoming first, then the past ones."""
+    """The current user's reservations, current and upcoming first, then the past ones."""
     now = now_utc()
     upcoming, past = queries.mine(current_user, now)
-    checkable = {r.id for r in upcoming if r.can_check_in(now, services.CHECK_IN_EARLY)}
-    return render_template(
-        "reservations/index.html", upcoming=upcoming, past=past, checkable=checkable
-    )
+    steps = {r.id: r.next_step(now, services.CHECK_IN_EARLY) for r in upcoming}
+    return render_template("reservations/index.html", upcoming=upcoming, past=past, steps=steps)
 
 
 @bp.get("/reservations/<uuid:public_id>")
 @login_required
 def show(public_id):
-    """A reservation's summary, with the emergency card."""
-    return render_template("reservations/show.html", reservation=own_reservation(public_id))
+    """A reservation's summary, its check-in or check-out button and the emergency card."""
+    reservation = own_reservation(public_id)
+    step = reservation.next_step(now_utc(), services.CHECK_IN_EARLY)
+    return render_template("reservations/show.html", reservation=reservation, step=step)
 
 
 @bp.route("/reservations/<uuid:public_id>/edit", methods=["GET", "POST"])

@@ -106,7 +106,8 @@ class Facility(db.Model):
     name_ja: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(300))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))  # the main number, from sapporo.toml
+    desk_phone: Mapped[str | None] = mapped_column(String(32))  # set by the desk (manage/desk)
     access_notes: Mapped[str] = mapped_column(Text, default="")
     desk_location: Mapped[str] = mapped_column(String(300), default="")
     desk_email: Mapped[str | None] = mapped_column(String(254))
@@ -141,6 +142,11 @@ class Facility(db.Model):
 
     def hours_on(self, weekday: int) -> OpeningHours | None:
         return next((h for h in self.opening_hours if h.weekday == weekday), None)
+
+    @property
+    def emergency_phone(self) -> str | None:
+        """The desk's own number, else the facility's main one: the card must give a number."""
+        return self.desk_phone or self.phone
 
     @property
     def open_evenings_or_weekends(self) -> bool:

@@ -1,11 +1,15 @@
 """Finding a free room: the home page, the list of rooms and a room's week."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from booking.auth.models import User
+from booking.reservations import queries as reservations
 from booking.reservations.availability import availability, load_rooms, slot_states, within_part
+from booking.reservations.models import Reservation
+from booking.reservations.services import CHECK_IN_EARLY
 from booking.rooms import services
 from booking.rooms.forms import FindForm
 from booking.templating import locale_code
@@ -36,7 +40,20 @@ def find():
         days=[today + timedelta(days=n) for n in range(7)],
         wards=services.rooms_by_ward(results, first=form.ward.data or None),
         found=len(results),
+        today_panel=today_panel(current_user, now_utc()),
     )
+
+
+def today_panel(
+    officer: User, now: datetime
+) -> list[tuple[Reservation, str | None, datetime | None]]:
+    """Each reservation of the panel with its button, or when check-in opens if not yet."""
+    panel = []
+    for reservation in reservations.today_for(officer, now):
+        opens = reservation.starts_at - CHECK_IN_EARLY
+        step = reservation.next_step(now, CHECK_IN_EARLY)
+        panel.append((reservation, step, opens if opens > now else None))
+    return panel
 
 
 @bp.get("/rooms/")

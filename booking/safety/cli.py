@@ -13,9 +13,9 @@ safety = AppGroup("safety", help="Watch over interviews under way.")
 
 @safety.command("sweep")
 def sweep_command() -> None:
-    """Mark newly overdue reservations and tell each facility's desk."""
+    """Report new alarms (not arrived, no check-out) to each facility's desk."""
     reported = sweep(now_utc())
-    click.echo(f"{reported} newly overdue")
+    click.echo(f"{reported} new alarms reported")
 
 
 @safety.command("purge-notes")
