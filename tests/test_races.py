@@ -525,3 +525,24 @@ def test_one_officer_races_for_several_rooms_at_one_time(make_rooms, make_office
     results = race(contenders)
 
     assert_one_winner(results, server, day, set(room_ids), {officer_id})
+
+
+def test_64_officers_race_across_two_app_servers(make_rooms, make_officer, start_server):
+    """Two servers over one database, as behind a load balancer: still exactly one winner."""
+    (room_id,) = make_rooms(1)
+    officers = [make_officer(f"racer{n}@example.jp") for n in range(2 * CONTENDERS)]
+    officer_ids = {officer.id for officer in officers}
+    servers = [start_server(), start_server()]
+
+    day = slot_day()
+    halves = [
+        prepare_all(server.port, day, [(o.email, room_id) for o in officers[n::2]])
+        for n, server in enumerate(servers)
+    ]
+    results = race([contender for half in halves for contender in half])
+
+    try:
+        assert_one_winner(results, servers[0], day, {room_id}, officer_ids)
+    except AssertionError as failure:
+        second = servers[1].log_tail(3000)
+        raise AssertionError(f"{failure}\n--- second server ---\n{second}") from None
