@@ -1,0 +1,120 @@
+"""The example deployment files in deploy/ are valid for the tools that read them."""
+
+import configparser
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from booking import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+UNITS = sorted((DEPLOY / "systemd").iterdir())
+
+
+def tool(name: str) -> str:
+    """A program the check needs; CI (REQUIRE_TOOLS=1) must have it, elsewhere it may skip."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    if found is None:
+        if os.environ.get("REQUIRE_TOOLS") == "1":
+            pytest.fail(f"{name} is not installed")
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+def test_nginx_accepts_the_example_server(tmp_path):
+    nginx = tool("nginx")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    self_signed = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subject = ["-subj", "/CN=booking.example.jp", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(
+        [tool("openssl"), *self_signed, *subject],
+        check=True,
+        capture_output=True,
+    )
+    server = (DEPLOY / "nginx.conf").read_text()
+    server = server.replace("/etc/ssl/certs/booking.example.jp.pem", str(cert))
+    server = server.replace("/etc/ssl/private/booking.example.jp.key", str(key))
+    (tmp_path / "booking.conf").write_text(server)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        "events {}\n"
+        f"http {{\n  access_log {tmp_path}/access.log;\n  include {tmp_path}/booking.conf;\n}}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+def test_nginx_keeps_feed_tokens_out_of_its_log_and_compresses_calendars():
+    server = (DEPLOY / "nginx.conf").read_text()
+    feeds = re.search(r"location /feeds/ \{(.*?)\}", server, re.S)
+    assert feeds and "access_log off;" in feeds.group(1)
+    assert re.search(r"gzip_types[^;]*text/calendar", server)
+    assert "X-Forwarded-For" in server and "X-Forwarded-Proto" in server
+
+
+def unit(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # systemd keys are case-sensitive
+    parser.read_string(path.read_text())
+    return parser
+
+
+@pytest.mark.parametrize("path", [p for p in UNITS if p.suffix == ".service"], ids=lambda p: p.name)
+def test_each_service_unit_is_complete(path):
+    parsed = unit(path)
+    assert parsed["Unit"]["Description"]
+    service = parsed["Service"]
+    assert service["ExecStart"].strip()
+    assert service.get("User") == "booking" or "pg_dump" in service["ExecStart"]
+    assert service.get("EnvironmentFile") == "/etc/booking/booking.env"
+
+
+@pytest.mark.parametrize("path", [p for p in UNITS if p.suffix == ".timer"], ids=lambda p: p.name)
+def test_each_timer_starts_a_service_at_a_time_systemd_understands(path):
+    assert path.with_suffix(".service").exists(), f"{path.name} has no service to start"
+    when = unit(path)["Timer"]["OnCalendar"]
+    analyze = tool("systemd-analyze")
+    result = subprocess.run([analyze, "calendar", when], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+FLASK_UNITS = [p for p in UNITS if "flask --app booking" in p.read_text()]
+
+
+@pytest.mark.parametrize("path", FLASK_UNITS, ids=lambda p: p.name)
+def test_the_flask_commands_the_units_run_exist(path, database_url):
+    command = shlex.split(unit(path)["Service"]["ExecStart"])
+    arguments = command[command.index("booking") + 1 :]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 32})
+    result = app.test_cli_runner().invoke(args=[*arguments, "--help"])
+    assert result.exit_code == 0, result.output
+
+
+def test_gunicorn_loads_the_example_configuration(database_url):
+    environment = {
+        **os.environ,
+        "SECRET_KEY": "a-production-secret-of-sufficient-length-0123456789",
+        "DATABASE_URL": database_url,
+    }
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    result = subprocess.run(
+        [gunicorn, "--check-config", "-c", str(DEPLOY / "gunicorn.conf.py"), "wsgi:app"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
