@@ -17,12 +17,12 @@ from wtforms.validators import (
 )
 
 from booking import templating
+from booking.inputs import no_control_characters
 from booking.reservations.forms import (
     ChoiceField,
     ClockField,
     DayField,
     ReservationForm,
-    no_control_characters,
     normalized,
 )
 from booking.rooms.models import Closure, Facility

@@ -19,12 +19,12 @@ from flask_login import current_user, login_required
 
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.inputs import parse_day
 from booking.manage import services
 from booking.manage.forms import ClosureForm, DeskForm, StaffBookingForm
 from booking.reservations import queries
 from booking.reservations import services as reservations
 from booking.rooms.models import Closure, Facility
-from booking.rooms.views import parse_day
 from booking.safety.board import board_rows
 from booking.templating import locale_code
 from booking.timeutil import now_utc, today_tokyo
@@ -52,7 +52,7 @@ def index():
     return render_template("manage/index.html", facilities=facilities)
 
 
-@bp.route("/facilities/<int:facility_id>/desk", methods=["GET", "POST"])
+@bp.route("/facilities/<id:facility_id>/desk", methods=["GET", "POST"])
 @login_required
 def desk(facility_id: int):
     """The desk's phone and place (the emergency card) and the address for overdue alerts."""
@@ -68,7 +68,7 @@ def desk(facility_id: int):
     return render_template("manage/desk.html", facility=facility, form=form), status
 
 
-@bp.get("/facilities/<int:facility_id>/schedule")
+@bp.get("/facilities/<id:facility_id>/schedule")
 @login_required
 def schedule(facility_id: int):
     """Every reservation of one day, with the officer's phone and the safety details."""
@@ -83,7 +83,7 @@ def schedule(facility_id: int):
     )
 
 
-@bp.get("/facilities/<int:facility_id>/schedule.csv")
+@bp.get("/facilities/<id:facility_id>/schedule.csv")
 @login_required
 def schedule_csv(facility_id: int):
     """The day schedule as a CSV file that Excel opens in Japanese."""
@@ -97,7 +97,7 @@ def schedule_csv(facility_id: int):
     )
 
 
-@bp.get("/facilities/<int:facility_id>/board")
+@bp.get("/facilities/<id:facility_id>/board")
 @login_required
 def board(facility_id: int):
     """Today's interviews: overdue first, in red, with the officer's phone."""
@@ -113,7 +113,7 @@ def board(facility_id: int):
     )
 
 
-@bp.route("/facilities/<int:facility_id>/closures", methods=["GET", "POST"])
+@bp.route("/facilities/<id:facility_id>/closures", methods=["GET", "POST"])
 @login_required
 def closures(facility_id: int):
     """List closures and add one; reservations it would hit are listed before anything changes."""
@@ -145,7 +145,7 @@ def closures(facility_id: int):
     ), status
 
 
-@bp.post("/closures/<int:closure_id>/delete")
+@bp.post("/closures/<id:closure_id>/delete")
 @login_required
 def delete_closure(closure_id: int):
     """Remove a closure; cancelled reservations stay cancelled."""
@@ -157,7 +157,7 @@ def delete_closure(closure_id: int):
     return redirect(url_for(".closures", facility_id=facility_id))
 
 
-@bp.route("/facilities/<int:facility_id>/book", methods=["GET", "POST"])
+@bp.route("/facilities/<id:facility_id>/book", methods=["GET", "POST"])
 @login_required
 def book(facility_id: int):
     """Book for an officer who cannot use the web; then print a slip for them."""

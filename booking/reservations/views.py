@@ -23,7 +23,7 @@ def own_reservation(public_id) -> Reservation:
     return reservation
 
 
-@bp.route("/rooms/<int:room_id>/reserve", methods=["GET", "POST"])
+@bp.route("/rooms/<id:room_id>/reserve", methods=["GET", "POST"])
 @login_required
 def new(room_id: int):
     """Book a room from the booking form."""
