@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -17,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from booking import exports
 from booking.errors import DomainError
 from booking.extensions import db
 from booking.inputs import parse_day
@@ -88,13 +88,9 @@ def schedule(facility_id: int):
 def schedule_csv(facility_id: int):
     """The day schedule as a CSV file that Excel opens in Japanese."""
     facility, day = served_facility(facility_id), chosen_day()
-    body = services.schedule_csv(services.day_schedule(facility, day), locale_code())
-    name = f"schedule-{facility.code}-{day.isoformat()}.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    rows = services.schedule_rows(services.day_schedule(facility, day), locale_code())
+    text = exports.csv_text(services.CSV_TITLES, rows)
+    return exports.csv_response(text, f"schedule-{facility.code}-{day.isoformat()}.csv")
 
 
 @bp.get("/facilities/<id:facility_id>/board")
