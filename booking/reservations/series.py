@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from booking import audit
 from booking.auth.models import User
-from booking.errors import BookingError, InvalidInput
+from booking.errors import BookingError, Conflict, InvalidInput
 from booking.extensions import db
 from booking.reservations import rules
 from booking.reservations.models import Repeat, Reservation, Series
@@ -112,6 +112,8 @@ def book_series(
     # Before the series' row exists, too: its foreign keys would share-lock room and officer.
     rules.lock_for_booking([plan.room], officer)
     if earlier := submitted_before(by, idempotency_key):
+        if earlier.series is None:  # first sent without repetition, then again (the back button)
+            raise Conflict(_("この予約は既に受け付けています。予約一覧をご確認ください。"))
         return earlier.series, earlier.series.reservations
     free = [o for o in preview(plan, officer, by=by, safety=safety) if o.refusal is None]
     if not free:
