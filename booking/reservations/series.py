@@ -94,7 +94,7 @@ def preview(plan: Plan, officer: User, *, by: User, safety: SafetyDetails) -> li
         slot = plan.slot(day)
         try:
             around = rules.look_around(slot, officer, now_utc())
-            check_slot(slot, officer, safety, around, window=window)
+            check_slot(slot, officer, safety, around, by=by, window=window)
         except BookingError as error:
             occurrences.append(Occurrence(slot, error.message))
             continue

@@ -50,9 +50,15 @@ class Slot:
 
 
 def check_slot(
-    slot: Slot, officer: User, safety: SafetyDetails, around: rules.Surroundings, *, window=None
+    slot: Slot,
+    officer: User,
+    safety: SafetyDetails,
+    around: rules.Surroundings,
+    *,
+    by: User,
+    window=None,
 ) -> None:
-    """Every rule for one reservation; raise the first broken one."""
+    """Every rule for one reservation, as ``by`` may be told it; raise the first broken one."""
     now = now_utc()
     room, starts_at, ends_at = slot.room, slot.starts_at, slot.ends_at
     if not starts_at < ends_at:
@@ -67,7 +73,7 @@ def check_slot(
     if safety.caution:
         rules.ensure_staffed_for_caution(room, starts_at, ends_at)
     rules.ensure_room_free(room, around.room_taken_by)
-    rules.ensure_officer_free(around.officer_busy_with)
+    rules.ensure_officer_free(around.officer_busy_with, by)
 
 
 def book(
@@ -87,7 +93,7 @@ def book(
     if around.earlier_id:
         return db.session.get(Reservation, around.earlier_id)
     check_safety(safety)
-    check_slot(slot, officer, safety, around, window=window)
+    check_slot(slot, officer, safety, around, by=by, window=window)
     rules.ensure_under_limit(around.upcoming, current_app.config["MAX_FUTURE_RESERVATIONS"])
     columns = {
         "room_id": slot.room.id,
@@ -124,7 +130,7 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
     check_safety(safety)
     officer = reservation.officer
     around = rules.look_around(slot, officer, now_utc(), exclude=reservation)
-    check_slot(slot, officer, safety, around)
+    check_slot(slot, officer, safety, around, by=by)
     before = (reservation.room_id, reservation.starts_at, reservation.ends_at)
     move(reservation, slot, safety)
     with refusals(slot.room):
