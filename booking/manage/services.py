@@ -16,7 +16,7 @@ from booking.reservations import services as reservations
 from booking.reservations.models import Reservation, Status
 from booking.rooms.models import Closure, Facility, Room
 from booking.templating import clock, phone
-from booking.timeutil import tokyo_day_bounds
+from booking.timeutil import now_utc, tokyo_day_bounds
 
 
 def ensure_serves(user: User, facility: Facility) -> None:
@@ -80,8 +80,13 @@ def day_schedule(facility: Facility, day: date) -> list[Reservation]:
 
 
 def closure_impact(facility: Facility, closure: Closure) -> list[Reservation]:
-    """The active reservations a closure of ``facility`` would hit."""
-    return reservations_between(facility, closure.starts_at, closure.ends_at, closure.room_id)
+    """The active reservations a closure of ``facility`` would cancel: those not yet begun.
+
+    A closure may be recorded over the past (it is a fact), but what happened stays as it was.
+    """
+    hit = reservations_between(facility, closure.starts_at, closure.ends_at, closure.room_id)
+    now = now_utc()
+    return [reservation for reservation in hit if not reservation.has_started(now)]
 
 
 def add_closure(

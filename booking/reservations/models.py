@@ -160,6 +160,10 @@ class Reservation(db.Model):
         day_ends = tokyo_day_bounds(tokyo(self.starts_at).date())[1]
         return self.is_active and self.starts_at - early <= now < day_ends
 
+    def has_started(self, now: datetime) -> bool:
+        """Checked in, or its start has passed: from then on it is a record of what happened."""
+        return self.checked_in_at is not None or self.starts_at <= now
+
     def touch(self) -> None:
         """Record a change: calendar feeds see a new version and update time."""
         self.version += 1

@@ -49,6 +49,12 @@ def ensure_may_change(by: User, reservation: Reservation) -> None:
         raise NotAllowed(_("この予約を操作する権限がありません。"))
 
 
+def ensure_not_started(reservation: Reservation, now: datetime) -> None:
+    """History is not rewritten: nobody cancels or moves an interview once it has begun."""
+    if reservation.has_started(now):
+        raise NotAllowed(_("始まった予約は、取り消しも変更もできません。"))
+
+
 def lock_for_booking(rooms: list[Room], officer: User) -> None:
     """Queue competing bookings: lock the rooms (in id order), then the officer.
 

@@ -125,6 +125,7 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
     rules.ensure_may_change(by, reservation)
     if not reservation.is_active:
         raise InvalidInput(_("取り消した予約は変更できません。"))
+    rules.ensure_not_started(reservation, now_utc())
     if slot.room.id != reservation.room_id and by.id != reservation.officer_id:
         rules.ensure_may_book(by, reservation.officer, slot.room)
     check_safety(safety)
@@ -159,6 +160,7 @@ def cancel(reservation: Reservation, *, by: User, reason: str | None = None) -> 
     rules.ensure_may_change(by, reservation)
     if not reservation.is_active:
         return
+    rules.ensure_not_started(reservation, now_utc())
     reservation.status = Status.CANCELLED
     reservation.cancel_reason = reason
     reservation.touch()
