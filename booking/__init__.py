@@ -20,8 +20,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_object(Config)
     app.config.update(overrides or {})
     ensure_secret_key(app)
+    # Before the extensions (CSRF reads the form) and the blueprints (their routes use its
+    # converters).
+    inputs.init_app(app)
     extensions.init_app(app)
-    inputs.init_app(app)  # before the blueprints: their routes use its converters
     for blueprint in (auth.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)

@@ -1,6 +1,8 @@
 """The domain errors, and their one mapping to HTTP responses."""
 
-from flask import Flask, render_template
+import traceback
+
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -72,6 +74,10 @@ def _page_texts() -> dict[int, tuple[str, str]]:
         404: (_("ページが見つかりません"), _("アドレスが正しいかお確かめください。")),
         405: (_("この操作はできません"), _("前の画面に戻って、もう一度お試しください。")),
         409: (_("既に予約があります"), _("別の時間か部屋をお選びください。")),
+        413: (
+            _("送られた内容が大きすぎます"),
+            _("内容を少なくしてから、もう一度お試しください。"),
+        ),
         422: (_("入力内容に問題があります"), _("入力内容を確かめて、もう一度お試しください。")),
         429: (
             _("操作の回数が多すぎます"),
@@ -110,5 +116,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        app.logger.exception("unexpected error")
+        app.logger.error(
+            "unexpected error %s in %s\n%s",
+            error_kinds(error),
+            request.endpoint,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
         return render_error(500)
+
+
+def error_kinds(error: BaseException) -> str:
+    """The chain of error types, without their messages.
+
+    Messages are left out of the log on purpose: a database error quotes the row it refused
+    (PostgreSQL's DETAIL: Key (...)=(...)), and with it a desk note or an e-mail address.
+    """
+    kinds, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        kinds.append(f"{type(error).__module__}.{type(error).__qualname__}")
+        error = error.__cause__ or error.__context__
+    return " <- ".join(kinds)

@@ -8,7 +8,7 @@ do not exist would otherwise end in a 500.
 
 from datetime import date
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
@@ -61,5 +61,28 @@ def no_control_characters(_form, field) -> None:
         raise ValidationError(_l("使えない文字が含まれています。"))
 
 
+def accepts_up_to(size: int):
+    """Let one route (a CSV import) take a body larger than MAX_CONTENT_LENGTH.
+
+    Put it just above the view function, below @bp.route and @login_required.
+    """
+
+    def allow(view):
+        view.max_content_length = size
+        return view
+
+    return allow
+
+
+def apply_route_limit() -> None:
+    """Before CSRF or the rate limiter read the form, set the route's own body limit."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    size = getattr(view, "max_content_length", None)
+    if size is not None:
+        request.max_content_length = size
+
+
 def init_app(app: Flask) -> None:
+    """Register the id converter and the per-route body limit; call it before the extensions."""
     app.url_map.converters["id"] = IdConverter
+    app.before_request(apply_route_limit)
