@@ -318,7 +318,9 @@ def hostile_inputs(draw, rule, real):
     """
     # Mostly real ids, so that the request reaches the view and the values after it.
     path = {
-        name: draw(st.sampled_from(real[name]) if draw(st.integers(0, 3)) else text_values())
+        name: draw(
+            st.sampled_from(real.get(name, ["1"])) if draw(st.integers(0, 3)) else text_values()
+        )
         for name in rule.arguments
     }
     query = draw(st.dictionaries(st.sampled_from(QUERY_KEYS), text_values(), max_size=3))
@@ -336,7 +338,7 @@ EVERYWHERE = ["a%00b", HUGE, "0001-01-01", "%ff%fe", "%E2%80%AEx"]
 
 def everywhere(rule, real, value):
     """Real path values (to reach the view), ``value`` in every query and form field."""
-    path = {name: real[name][0] for name in rule.arguments}
+    path = {name: real.get(name, ["1"])[0] for name in rule.arguments}
     fields = {key: value for key in FORM_KEYS}
     return path, dict.fromkeys(QUERY_KEYS, value), fields, True
 
