@@ -333,7 +333,7 @@ def hostile_inputs(draw, rule, real):
 
 
 # Tried on every route besides the random examples: each value in every query and form field.
-EVERYWHERE = ["a%00b", HUGE, "0001-01-01", "%ff%fe", "%E2%80%AEx"]
+EVERYWHERE = ["a%00b%E2%80%AE", HUGE, "0001-01-01", "%ff%fe"]
 
 
 def everywhere(rule, real, value):
@@ -366,7 +366,7 @@ def test_no_route_answers_5xx_and_no_refusal_changes_a_row(app, scene, routes):
 
     def search(rule, method):
         @settings(
-            max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "5")),
+            max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "4")),
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
