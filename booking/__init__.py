@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from booking import cli, errors, extensions, security, templating
+from booking import cli, errors, extensions, inputs, security, templating
 from booking.admin import views as admin
 from booking.auth import views as auth
 from booking.feeds import cache as feed_cache
@@ -25,6 +25,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     ensure_secret_key(app)
     requests.init_app(app)  # first, so that every request has its id and its log line
+    # Before the extensions (CSRF reads the form) and the blueprints (their routes use its
+    # converters).
+    inputs.init_app(app)
     extensions.init_app(app)
     for blueprint in (auth.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp, admin.bp, ops.bp):
         app.register_blueprint(blueprint)

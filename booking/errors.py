@@ -1,6 +1,8 @@
 """The domain errors, and their one mapping to HTTP responses."""
 
-from flask import Flask, g, render_template
+import traceback
+
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -75,6 +77,10 @@ def _page_texts() -> dict[int, tuple[str, str]]:
         404: (_("ページが見つかりません"), _("アドレスが正しいかお確かめください。")),
         405: (_("この操作はできません"), _("前の画面に戻って、もう一度お試しください。")),
         409: (_("既に予約があります"), _("別の時間か部屋をお選びください。")),
+        413: (
+            _("送られた内容が大きすぎます"),
+            _("内容を少なくしてから、もう一度お試しください。"),
+        ),
         422: (_("入力内容に問題があります"), _("入力内容を確かめて、もう一度お試しください。")),
         429: (
             _("操作の回数が多すぎます"),
@@ -118,9 +124,11 @@ def init_app(app: Flask) -> None:
         return render_error(error.code or 500)
 
     @app.errorhandler(OperationalError)
-    def database_unavailable(_error: OperationalError):
+    def database_error(error: OperationalError):
+        if not is_unavailable(error):
+            return unexpected_error(error)
         # Down, restarting, locked or out of disk: nothing of this request was committed.
-        app.logger.warning("database unavailable")
+        app.logger.warning("database unavailable: %s", error_kinds(error))
         if "_login_user" not in g:  # the page must not ask the database who is signed in
             g._login_user = login_manager.anonymous_user()
         body, status = render_error(503)
@@ -128,5 +136,40 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        app.logger.exception("unexpected error")
+        app.logger.error(
+            "unexpected error %s in %s\n%s",
+            error_kinds(error),
+            request.endpoint,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
         return render_error(500)
+
+
+# SQLite says why in words; PostgreSQL by SQLSTATE class: connection (08), resources such
+# as a full disk (53), the server shutting down (57P). None: no connection was made at all.
+SQLITE_UNAVAILABLE = ("locked", "busy", "disk", "unable to open")
+POSTGRESQL_UNAVAILABLE = ("08", "53", "57P")
+
+
+def is_unavailable(error: OperationalError) -> bool:
+    """The database cannot serve just now (as opposed to a fault in the code)."""
+    if error.connection_invalidated:
+        return True
+    if error.orig is None or not hasattr(error.orig, "sqlstate"):
+        return any(word in str(error.orig).lower() for word in SQLITE_UNAVAILABLE)
+    sqlstate = error.orig.sqlstate
+    return sqlstate is None or sqlstate.startswith(POSTGRESQL_UNAVAILABLE)
+
+
+def error_kinds(error: BaseException) -> str:
+    """The chain of error types, without their messages.
+
+    Messages are left out of the log on purpose: a database error quotes the row it refused
+    (PostgreSQL's DETAIL: Key (...)=(...)), and with it a desk note or an e-mail address.
+    """
+    kinds, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        kinds.append(f"{type(error).__module__}.{type(error).__qualname__}")
+        error = error.__cause__ or error.__context__
+    return " <- ".join(kinds)

@@ -10,7 +10,8 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# Keep the application's loggers (the request log, the security log) working after a migration.
+# Keep the loggers that exist: migrating from inside the app (tests, `flask db upgrade`) must
+# not silence the app's own log.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

@@ -111,3 +111,89 @@ def test_internal_server_error_class_is_mapped(app, client):
         raise InternalServerError()
 
     assert client.get("/ise").status_code == 500
+
+
+PLANTED = "PLANTED-desk-note-7f3a"
+
+
+def test_a_database_error_logs_no_submitted_value(
+    app, officer_client, room, now, monkeypatch, caplog
+):
+    """A desk note that was being written when the database failed never reaches the log."""
+    from sqlalchemy import select, text
+
+    from booking.reservations import services
+    from booking.reservations.models import Reservation
+    from tests.conftest import csrf_token
+
+    failing = text("INSERT INTO no_such_table (note) VALUES (:desk_note) RETURNING id")
+    monkeypatch.setattr(services, "CREATE", select(Reservation).from_statement(failing))
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    path = f"/rooms/{room.id}/reserve"
+    data = {
+        "day": "2025-04-08",
+        "start": "10:00",
+        "minutes": "60",
+        "probation_officer": "none",
+        "desk_note": PLANTED,
+        "csrf_token": csrf_token(officer_client, path),
+    }
+    with caplog.at_level("DEBUG"):
+        response = officer_client.post(path, data=data)
+    assert response.status_code == 500
+    assert "unexpected error" in caplog.text and "reservations.new" in caplog.text
+    assert "ProgrammingError" in caplog.text or "OperationalError" in caplog.text
+    assert PLANTED not in caplog.text
+
+
+def test_database_errors_do_not_quote_their_parameters(app):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError) as caught:
+        db.session.execute(
+            text("SELECT * FROM no_such_table WHERE note = :note"), {"note": PLANTED}
+        )
+    db.session.rollback()
+    assert PLANTED not in str(caught.value)
+
+
+def test_a_body_over_the_limit_is_a_japanese_413_and_never_parsed(client):
+    response = client.post(
+        "/login",
+        data=b"email=" + b"a" * (10 * 1024 * 1024),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 413
+    assert "送られた内容が大きすぎます" in response.get_data(as_text=True)
+
+
+def test_one_route_may_accept_a_larger_body(app, client):
+    from flask import request
+
+    from booking.inputs import accepts_up_to
+
+    @app.post("/import-test")
+    @accepts_up_to(3 * 1024 * 1024)
+    def import_test():
+        return str(len(request.form["file"]))
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    body = {"file": "x" * (2 * 1024 * 1024)}
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    assert client.post("/login", data=body).status_code == 413
+    response = client.post("/import-test", data=body)
+    assert response.status_code == 200 and response.get_data(as_text=True) == str(2 * 1024 * 1024)
+
+
+def test_the_body_limit_comes_from_the_environment(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("MAX_CONTENT_LENGTH", "2048")
+    try:
+        assert importlib.reload(config).Config.MAX_CONTENT_LENGTH == 2048
+    finally:
+        monkeypatch.delenv("MAX_CONTENT_LENGTH")
+        importlib.reload(config)

@@ -146,3 +146,13 @@ def test_check_in_too_early_is_refused(officer_client, room, now):
     assert response.status_code == 400
     assert "開始の30分前から" in response.get_data(as_text=True)
     assert Reservation.query.one().checked_in_at is None
+
+
+def test_a_repetition_sent_with_a_single_booking_s_key_is_refused(officer_client, room, now):
+    """The back button after a booking, then 'weekly' on the same form: the first one stands."""
+    assert booking_form(officer_client, room, idempotency_key="k1").status_code == 302
+    fields = {"repeat": "weekly", "interval_weeks": "1", "repeat_until": "2025-05-13"}
+    response = booking_form(officer_client, room, confirm="1", idempotency_key="k1", **fields)
+    assert response.status_code == 409
+    assert "この予約は既に受け付けています" in response.get_data(as_text=True)
+    assert row_count(Reservation) == 1

@@ -58,6 +58,55 @@ def refused(error_class, action, *args, **kwargs) -> str:
     return caught.value.message
 
 
+def kita_room():
+    """A room at another facility, open every day 9:00-21:00."""
+    from booking.rooms.models import Facility, FacilityKind, FeeBasis, OpeningHours, Room, Ward
+
+    facility = Facility(
+        code="kita",
+        ward=Ward.KITA,
+        name_ja="北区民センター",
+        name_en="Kita",
+        address="札幌市北区",
+        kind=FacilityKind.SUPPORT_CENTER,
+        fee_basis=FeeBasis.FULL_EXEMPTION,
+        bookable_from=date(2020, 1, 1),
+        opening_hours=[OpeningHours(weekday=d, opens=time(9), closes=time(21)) for d in range(7)],
+        rooms=[Room(code="kita", name_ja="面談室北", name_en="North")],
+    )
+    db.session.add(facility)
+    db.session.commit()
+    return facility.rooms[0]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "told"),
+    [
+        ("officer", True),
+        ("admin", True),
+        ("manager of both", True),
+        ("manager of this facility only", False),
+    ],
+)
+def test_only_who_may_see_the_other_booking_learns_where_it_is(
+    attempt, room, officer, make_user, viewer, told
+):
+    elsewhere = kita_room()
+    attempt(elsewhere, "17:00")
+    by = {
+        "officer": officer,
+        "admin": make_user(Role.ADMIN),
+        "manager of both": make_user(Role.MANAGER, facilities=[room.facility, elsewhere.facility]),
+        "manager of this facility only": make_user(Role.MANAGER, facilities=[room.facility]),
+    }[viewer]
+    message = refused(OfficerBusy, attempt, room, "16:15", by=by)
+    if told:
+        assert message == "この時間には別の予約があります（北区民センター 17:00〜18:00）。"
+    else:
+        assert message == "この時間には、この保護司の別の予約があります。"
+        assert "北区" not in message and "17:00" not in message
+
+
 @pytest.mark.parametrize(
     ("start", "minutes", "message"),
     [

@@ -37,7 +37,7 @@ def messages():
     )
 
 
-@bp.post("/messages/<int:message_id>/retry")
+@bp.post("/messages/<id:message_id>/retry")
 def retry(message_id: int):
     """Put a failed e-mail back in the outbox."""
     outbox.retry(db.get_or_404(OutboxMessage, message_id), by=current_user)

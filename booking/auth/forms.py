@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from booking.inputs import no_control_characters
+
 
 class LoginForm(FlaskForm):
     email = StringField(
@@ -12,6 +14,7 @@ class LoginForm(FlaskForm):
         validators=[
             DataRequired(_l("メールアドレスを入力してください。")),
             Length(max=254, message=_l("長すぎます。")),
+            no_control_characters,
         ],
         render_kw={"autocomplete": "username", "type": "email", "inputmode": "email"},
     )

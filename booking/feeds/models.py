@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.auth.models import Role, User
 from booking.extensions import db
+from booking.inputs import database_id
 from booking.rooms.models import str_enum
 from booking.timeutil import now_utc
 
@@ -46,7 +47,8 @@ class Feed:
             return None
         if match.group(1):
             return cls(FeedKind.MINE)
-        return cls(FeedKind(match.group(2)), int(match.group(3)))
+        subject_id = database_id(match.group(3))
+        return cls(FeedKind(match.group(2)), subject_id) if subject_id else None
 
 
 def _where(condition: str) -> dict:

@@ -18,13 +18,13 @@ from wtforms.validators import (
 )
 
 from booking import templating
+from booking.inputs import no_control_characters
 from booking.reservations.forms import (
     ChoiceField,
     ChoiceRadioField,
     ClockField,
     DayField,
     ReservationForm,
-    no_control_characters,
     normalized,
 )
 from booking.rooms.models import Closure, Facility

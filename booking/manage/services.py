@@ -1,7 +1,5 @@
 """The desk's work: day schedules, closures and their effect on reservations."""
 
-import csv
-import io
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -17,8 +15,8 @@ from booking.reservations import rules
 from booking.reservations import services as reservations
 from booking.reservations.models import Reservation, Status
 from booking.rooms.models import Closure, Facility, Room
-from booking.templating import clock
-from booking.timeutil import tokyo_day_bounds
+from booking.templating import clock, phone
+from booking.timeutil import now_utc, tokyo_day_bounds
 
 
 def ensure_serves(user: User, facility: Facility) -> None:
@@ -82,8 +80,13 @@ def day_schedule(facility: Facility, day: date) -> list[Reservation]:
 
 
 def closure_impact(facility: Facility, closure: Closure) -> list[Reservation]:
-    """The active reservations a closure of ``facility`` would hit."""
-    return reservations_between(facility, closure.starts_at, closure.ends_at, closure.room_id)
+    """The active reservations a closure of ``facility`` would cancel: those not yet begun.
+
+    A closure may be recorded over the past (it is a fact), but what happened stays as it was.
+    """
+    hit = reservations_between(facility, closure.starts_at, closure.ends_at, closure.room_id)
+    now = now_utc()
+    return [reservation for reservation in hit if not reservation.has_started(now)]
 
 
 def add_closure(
@@ -147,27 +150,23 @@ CSV_TITLES = (
 )
 
 
-def schedule_csv(rows: list[Reservation], locale: str) -> str:
-    """The day schedule as CSV with a BOM, so that Excel opens the Japanese correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(title) for title in CSV_TITLES])
-    for r in rows:
-        writer.writerow(
-            [
-                r.room.name(locale),
-                clock(r.starts_at),
-                clock(r.ends_at),
-                r.officer.name,
-                r.officer.phone or "",
-                attendance(r),
-                yes(r.notify_desk),
-                yes(r.caution),
-                r.desk_note,
-                r.state.label,
-            ]
-        )
-    return "\ufeff" + out.getvalue()
+def schedule_rows(rows: list[Reservation], locale: str) -> list[list[str]]:
+    """The day schedule as the cells of its CSV, in the order of CSV_TITLES."""
+    return [
+        [
+            r.room.name(locale),
+            clock(r.starts_at),
+            clock(r.ends_at),
+            r.officer.name,
+            phone(r.officer.phone),
+            attendance(r),
+            yes(r.notify_desk),
+            yes(r.caution),
+            r.desk_note,
+            r.state.label,
+        ]
+        for r in rows
+    ]
 
 
 def attendance(reservation: Reservation) -> str:

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -17,14 +16,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from booking import exports
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.inputs import parse_day
 from booking.manage import services
 from booking.manage.forms import AcknowledgeForm, ClosureForm, DeskForm, StaffBookingForm
 from booking.reservations import queries
 from booking.reservations import services as reservations
 from booking.rooms.models import Closure, Facility
-from booking.rooms.views import parse_day
 from booking.safety import services as safety
 from booking.safety.board import alarm_kind, board_rows
 from booking.templating import locale_code
@@ -53,7 +53,7 @@ def index():
     return render_template("manage/index.html", facilities=facilities)
 
 
-@bp.route("/facilities/<int:facility_id>/desk", methods=["GET", "POST"])
+@bp.route("/facilities/<id:facility_id>/desk", methods=["GET", "POST"])
 @login_required
 def desk(facility_id: int):
     """The desk's phone and place (the emergency card) and the address for overdue alerts."""
@@ -69,7 +69,7 @@ def desk(facility_id: int):
     return render_template("manage/desk.html", facility=facility, form=form), status
 
 
-@bp.get("/facilities/<int:facility_id>/schedule")
+@bp.get("/facilities/<id:facility_id>/schedule")
 @login_required
 def schedule(facility_id: int):
     """Every reservation of one day, with the officer's phone and the safety details."""
@@ -84,25 +84,21 @@ def schedule(facility_id: int):
     )
 
 
-@bp.get("/facilities/<int:facility_id>/schedule.csv")
+@bp.get("/facilities/<id:facility_id>/schedule.csv")
 @login_required
 def schedule_csv(facility_id: int):
     """The day schedule as a CSV file that Excel opens in Japanese."""
     facility, day = served_facility(facility_id), chosen_day()
-    body = services.schedule_csv(services.day_schedule(facility, day), locale_code())
-    name = f"schedule-{facility.code}-{day.isoformat()}.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    rows = services.schedule_rows(services.day_schedule(facility, day), locale_code())
+    text = exports.csv_text(services.CSV_TITLES, rows)
+    return exports.csv_response(text, f"schedule-{facility.code}-{day.isoformat()}.csv")
 
 
 def grace() -> timedelta:
     return timedelta(minutes=current_app.config["SAFETY_GRACE_MINUTES"])
 
 
-@bp.get("/facilities/<int:facility_id>/board")
+@bp.get("/facilities/<id:facility_id>/board")
 @login_required
 def board(facility_id: int):
     """Today's interviews: alarms (not arrived, no check-out) first, in red, with the phone."""
@@ -146,7 +142,7 @@ def acknowledge(public_id):
     ), status
 
 
-@bp.route("/facilities/<int:facility_id>/closures", methods=["GET", "POST"])
+@bp.route("/facilities/<id:facility_id>/closures", methods=["GET", "POST"])
 @login_required
 def closures(facility_id: int):
     """List closures and add one; reservations it would hit are listed before anything changes."""
@@ -178,7 +174,7 @@ def closures(facility_id: int):
     ), status
 
 
-@bp.post("/closures/<int:closure_id>/delete")
+@bp.post("/closures/<id:closure_id>/delete")
 @login_required
 def delete_closure(closure_id: int):
     """Remove a closure; cancelled reservations stay cancelled."""
@@ -190,7 +186,7 @@ def delete_closure(closure_id: int):
     return redirect(url_for(".closures", facility_id=facility_id))
 
 
-@bp.route("/facilities/<int:facility_id>/book", methods=["GET", "POST"])
+@bp.route("/facilities/<id:facility_id>/book", methods=["GET", "POST"])
 @login_required
 def book(facility_id: int):
     """Book for an officer who cannot use the web; then print a slip for them."""

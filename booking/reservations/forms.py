@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from booking.errors import DomainError
+from booking.inputs import is_sensible_year, no_control_characters
 from booking.reservations.models import ProbationOfficer, Repeat
 from booking.reservations.series import Plan
 from booking.reservations.services import DESK_NOTE_MAX, SafetyDetails, Slot
@@ -64,7 +65,7 @@ class DayField(NormalizedMixin, DateField):
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        if self.data and not 2000 <= self.data.year <= 2100:
+        if self.data and not is_sensible_year(self.data):
             self.data = None
             raise ValueError(_l("2000年から2100年までの日付を入力してください。"))
 
@@ -79,11 +80,6 @@ class ChoiceField(PlainMessages, SelectField):
 
 class ChoiceRadioField(PlainMessages, RadioField):
     pass
-
-
-def no_control_characters(_form, field) -> None:
-    if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in field.data or ""):
-        raise ValidationError(_l("使えない文字が含まれています。"))
 
 
 class ReservationForm(FlaskForm):

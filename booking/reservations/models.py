@@ -178,6 +178,10 @@ class Reservation(db.Model):
             return "check_in"
         return None
 
+    def has_started(self, now: datetime) -> bool:
+        """Checked in, or its start has passed: from then on it is a record of what happened."""
+        return self.checked_in_at is not None or self.starts_at <= now
+
     def touch(self) -> None:
         """Record a change: calendar feeds see a new version and update time."""
         self.version += 1

@@ -38,10 +38,21 @@ def ensure_may_book(by: User, officer: User, room: Room) -> None:
         raise NotAllowed(_("この予約を操作する権限がありません。"))
 
 
+def may_see(user: User, reservation: Reservation) -> bool:
+    """The officer, that facility's staff and admins; nobody else learns where or when it is."""
+    return user.id == reservation.officer_id or user.serves(reservation.room.facility)
+
+
 def ensure_may_change(by: User, reservation: Reservation) -> None:
     """The officer, that facility's staff and admins may change or cancel a reservation."""
-    if by.id != reservation.officer_id and not by.serves(reservation.room.facility):
+    if not may_see(by, reservation):
         raise NotAllowed(_("この予約を操作する権限がありません。"))
+
+
+def ensure_not_started(reservation: Reservation, now: datetime) -> None:
+    """History is not rewritten: nobody cancels or moves an interview once it has begun."""
+    if reservation.has_started(now):
+        raise NotAllowed(_("始まった予約は、取り消しも変更もできません。"))
 
 
 def lock_for_booking(rooms: list[Room], officer: User) -> None:
@@ -294,11 +305,13 @@ def room_taken_message(room: Room, buffer: timedelta) -> str:
     return _("この時間は既に予約があります。別の時間か部屋を選んでください。")
 
 
-def ensure_officer_free(busy_with: int | None) -> None:
-    """An officer cannot be in two rooms at once."""
+def ensure_officer_free(busy_with: int | None, viewer: User) -> None:
+    """An officer cannot be in two rooms at once; only who may see the other says where."""
     if busy_with is None:
         return
     other = db.session.get(Reservation, busy_with)
+    if not may_see(viewer, other):
+        raise OfficerBusy(_("この時間には、この保護司の別の予約があります。"))
     raise OfficerBusy(
         _(
             "この時間には別の予約があります（%(place)s %(start)s〜%(end)s）。",

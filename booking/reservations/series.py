@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from booking import audit
 from booking.auth.models import User
-from booking.errors import BookingError, InvalidInput
+from booking.errors import BookingError, Conflict, InvalidInput
 from booking.extensions import db
 from booking.notify.notices import Notice, tell
 from booking.reservations import rules
@@ -95,7 +95,7 @@ def preview(plan: Plan, officer: User, *, by: User, safety: SafetyDetails) -> li
         slot = plan.slot(day)
         try:
             around = rules.look_around(slot, officer, now_utc())
-            check_slot(slot, officer, safety, around, window=window)
+            check_slot(slot, officer, safety, around, by=by, window=window)
         except BookingError as error:
             occurrences.append(Occurrence(slot, error.message))
             continue
@@ -113,6 +113,8 @@ def book_series(
     # Before the series' row exists, too: its foreign keys would share-lock room and officer.
     rules.lock_for_booking([plan.room], officer)
     if earlier := submitted_before(by, idempotency_key):
+        if earlier.series is None:  # first sent without repetition, then again (the back button)
+            raise Conflict(_("この予約は既に受け付けています。予約一覧をご確認ください。"))
         return earlier.series, earlier.series.reservations
     free = [o for o in preview(plan, officer, by=by, safety=safety) if o.refusal is None]
     if not free:

@@ -51,9 +51,15 @@ class Slot:
 
 
 def check_slot(
-    slot: Slot, officer: User, safety: SafetyDetails, around: rules.Surroundings, *, window=None
+    slot: Slot,
+    officer: User,
+    safety: SafetyDetails,
+    around: rules.Surroundings,
+    *,
+    by: User,
+    window=None,
 ) -> None:
-    """Every rule for one reservation; raise the first broken one."""
+    """Every rule for one reservation, as ``by`` may be told it; raise the first broken one."""
     now = now_utc()
     room, starts_at, ends_at = slot.room, slot.starts_at, slot.ends_at
     if not starts_at < ends_at:
@@ -68,7 +74,7 @@ def check_slot(
     if safety.caution:
         rules.ensure_staffed_for_caution(room, starts_at, ends_at)
     rules.ensure_room_free(room, around.room_taken_by)
-    rules.ensure_officer_free(around.officer_busy_with)
+    rules.ensure_officer_free(around.officer_busy_with, by)
 
 
 def book(
@@ -88,7 +94,7 @@ def book(
     if around.earlier_id:
         return db.session.get(Reservation, around.earlier_id)
     check_safety(safety)
-    check_slot(slot, officer, safety, around, window=window)
+    check_slot(slot, officer, safety, around, by=by, window=window)
     rules.ensure_under_limit(around.upcoming, current_app.config["MAX_FUTURE_RESERVATIONS"])
     columns = {
         "room_id": slot.room.id,
@@ -122,12 +128,13 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
     rules.ensure_may_change(by, reservation)
     if not reservation.is_active:
         raise InvalidInput(_("取り消した予約は変更できません。"))
+    rules.ensure_not_started(reservation, now_utc())
     if slot.room.id != reservation.room_id and by.id != reservation.officer_id:
         rules.ensure_may_book(by, reservation.officer, slot.room)
     check_safety(safety)
     officer = reservation.officer
     around = rules.look_around(slot, officer, now_utc(), exclude=reservation)
-    check_slot(slot, officer, safety, around)
+    check_slot(slot, officer, safety, around, by=by)
     before = (reservation.room_id, reservation.starts_at, reservation.ends_at)
     move(reservation, slot, safety)
     with refusals(slot.room):
@@ -160,6 +167,7 @@ def cancel(
     rules.ensure_may_change(by, reservation)
     if not reservation.is_active:
         return
+    rules.ensure_not_started(reservation, now_utc())
     reservation.status = Status.CANCELLED
     reservation.cancel_reason = reason
     reservation.touch()

@@ -23,7 +23,14 @@ def own_reservation(public_id) -> Reservation:
     return reservation
 
 
-@bp.route("/rooms/<int:room_id>/reserve", methods=["GET", "POST"])
+def changeable_reservation(public_id) -> Reservation:
+    """The reservation, if the current user may still change or cancel it; 4xx otherwise."""
+    reservation = own_reservation(public_id)
+    rules.ensure_not_started(reservation, now_utc())
+    return reservation
+
+
+@bp.route("/rooms/<id:room_id>/reserve", methods=["GET", "POST"])
 @login_required
 def new(room_id: int):
     """Book a room from the booking form."""
@@ -115,16 +122,19 @@ def index():
 @login_required
 def show(public_id):
     """A reservation's summary, its check-in or check-out button and the emergency card."""
-    reservation = own_reservation(public_id)
-    step = reservation.next_step(now_utc(), services.CHECK_IN_EARLY)
-    return render_template("reservations/show.html", reservation=reservation, step=step)
+    reservation, now = own_reservation(public_id), now_utc()
+    step = reservation.next_step(now, services.CHECK_IN_EARLY)
+    changeable = reservation.is_active and not reservation.has_started(now)
+    return render_template(
+        "reservations/show.html", reservation=reservation, step=step, changeable=changeable
+    )
 
 
 @bp.route("/reservations/<uuid:public_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(public_id):
     """Change the time or the safety details of a reservation."""
-    reservation = own_reservation(public_id)
+    reservation = changeable_reservation(public_id)
     form = ReservationForm(reservation.room, obj=queries.form_data(reservation))
     status = 200
     if form.validate_on_submit():
@@ -151,7 +161,7 @@ def edit(public_id):
 @login_required
 def cancel(public_id):
     """Ask for confirmation, then cancel."""
-    reservation = own_reservation(public_id)
+    reservation = changeable_reservation(public_id)
     if request.method == "POST":
         services.cancel(reservation, by=current_user)
         db.session.commit()
@@ -164,7 +174,7 @@ def cancel(public_id):
 @login_required
 def cancel_series(public_id):
     """Cancel this reservation and every later one of its repetition."""
-    reservation = own_reservation(public_id)
+    reservation = changeable_reservation(public_id)
     if reservation.series is None:
         abort(404)
     day = tokyo(reservation.starts_at).date()

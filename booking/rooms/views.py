@@ -1,11 +1,12 @@
 """Finding a free room: the home page, the list of rooms and a room's week."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from booking.auth.models import User
+from booking.inputs import parse_day
 from booking.reservations import queries as reservations
 from booking.reservations.availability import availability, load_rooms, slot_states, within_part
 from booking.reservations.models import Reservation
@@ -73,7 +74,7 @@ def index():
     )
 
 
-@bp.get("/rooms/<int:room_id>/week")
+@bp.get("/rooms/<id:room_id>/week")
 @login_required
 def week(room_id: int):
     """Seven days of one room: free start times to tap, taken and closed times."""
@@ -91,10 +92,3 @@ def week(room_id: int):
         previous=first - timedelta(days=7) if first > today else None,
         following=first + timedelta(days=7),
     )
-
-
-def parse_day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
