@@ -36,7 +36,10 @@ class Config:
     # Every form message is our own plain Japanese; WTForms' catalogue is technical, and
     # loading it on each request costs about a millisecond.
     WTF_I18N_ENABLED = False
+    # A login lasts a day at the desk from when it began, and ends sooner when the browser
+    # has not been used for SESSION_IDLE_HOURS (long enough for an hour over a form).
     PERMANENT_SESSION_LIFETIME = timedelta(hours=env_int("SESSION_HOURS", 14))
+    SESSION_IDLE = timedelta(hours=env_int("SESSION_IDLE_HOURS", 4))
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from booking import cli, errors, extensions, security, templating
+from booking.account import views as account
 from booking.auth import views as auth
 from booking.feeds import views as feeds
 from booking.manage import views as manage
@@ -21,7 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     ensure_secret_key(app)
     extensions.init_app(app)
-    for blueprint in (auth.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp):
+    for blueprint in (auth.bp, account.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)

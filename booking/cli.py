@@ -116,6 +116,16 @@ def deactivate(email) -> None:
     click.echo(f"deactivated {user.email}")
 
 
+@users.command("end-sessions")
+@click.argument("email")
+def end_sessions(email) -> None:
+    """Sign an account out of every browser (a lost phone, a shared computer)."""
+    user = accounts.find_user(email) or raise_unknown(email)
+    ended = accounts.end_sessions(user, by=None)
+    db.session.commit()
+    click.echo(f"ended {ended} session(s) of {user.email}")
+
+
 def raise_unknown(email: str):
     raise click.ClickException(f"no user with e-mail {email}")
 

@@ -25,6 +25,10 @@ class NotAllowed(DomainError):
     status = 403
 
 
+class NotFound(DomainError):
+    status = 404
+
+
 class BookingError(DomainError):
     """A reservation breaks one of the booking rules."""
 

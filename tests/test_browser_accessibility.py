@@ -44,6 +44,7 @@ def pages(room, officer, clock):
         "confirmation": f"/reservations/{reservation.public_id}",
         "my-reservations": "/reservations/",
         "rooms": "/rooms/",
+        "account": "/account",
     }
 
 
@@ -67,6 +68,7 @@ def test_login_page(chromium, live_server):
         "confirmation",
         "my-reservations",
         "rooms",
+        "account",
     ],
 )
 def test_officer_pages(chromium, live_server, officer, pages, name):

@@ -4,12 +4,16 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from flask_babel import gettext as _
+from sqlalchemy import select
 
-from booking.auth.models import Role, User
-from booking.errors import InvalidInput
+from booking import audit
+from booking.auth import sessions
+from booking.auth.models import LoginSession, Role, User
+from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
 from booking.rooms.models import Facility
+from booking.security import log_event
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
@@ -40,21 +44,6 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    return user
-
-
-# Every page of a signed-in user runs it: built once, not on each request.
-BY_ID = select(User).where(User.id == bindparam("id"))
-
-
-def load_user(login_id: str) -> User | None:
-    """The user a session belongs to, unless that session was revoked or the user deactivated."""
-    user_id, _, version = login_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.scalars(BY_ID, {"id": int(user_id)}).one_or_none()
-    if user is None or not user.active or user.session_version != int(version):
-        return None
     return user
 
 
@@ -102,18 +91,25 @@ def create_user(
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every session the user has open."""
+def set_password(user: User, password: str, *, keep: LoginSession | None = None) -> None:
+    """Change the password and end every session the user has open but ``keep``."""
     ensure_password_acceptable(password)
     user.password_hash = hasher.hash(password)
-    revoke_sessions(user)
+    sessions.end_all(user, keep=keep)
+    log_event("password.change", user.id)
 
 
-def revoke_sessions(user: User) -> None:
-    user.session_version = user.session_version + 1
+def end_sessions(user: User, *, by: User | None) -> int:
+    """Sign ``user`` out everywhere (an admin's act, or the command line's)."""
+    if by is not None and not by.is_admin and by.id != user.id:
+        raise NotAllowed(_("この操作はできません。"))
+    ended = sessions.end_all(user)
+    audit.record(by, "user.end_sessions", user, ended=ended)
+    log_event("sessions.end_all", user.id)
+    return ended
 
 
 def deactivate(user: User) -> None:
     """Stop the user logging in; open sessions end at their next request."""
     user.active = False
-    revoke_sessions(user)
+    sessions.end_all(user)

@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -13,7 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from booking.auth import services
+from booking.auth import services, sessions
 from booking.auth.forms import LoginForm
 from booking.extensions import db, limiter, login_manager
 
@@ -21,7 +22,30 @@ bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
-login_manager.user_loader(services.load_user)
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    """The user of this browser's login session, unless it ended or expired."""
+    config = current_app.config
+    user = sessions.load(
+        token, lifetime=config["PERMANENT_SESSION_LIFETIME"], idle=config["SESSION_IDLE"]
+    )
+    if user is not None and sessions.is_stale(user.login_session):
+        g.touch_login_session = user.login_session.id
+    return user
+
+
+@bp.after_app_request
+def touch_login_session(response):
+    """Record, every few minutes at most, that a session is in use."""
+    login_id = g.pop("touch_login_session", None)
+    if login_id is not None:
+        # Whatever the view meant to keep is committed; start a fresh short transaction.
+        db.session.rollback()
+        sessions.touch(login_id)
+        db.session.commit()
+    return response
 
 
 def _login_account_key() -> str:
@@ -43,6 +67,11 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
+            sessions.start(
+                user,
+                user_agent=request.headers.get("User-Agent", ""),
+                client_address=request.remote_addr,
+            )
             db.session.commit()
             session.permanent = True
             login_user(user)
@@ -55,7 +84,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and return to the login page."""
+    """End this browser's login session and return to the login page."""
+    sessions.end(current_user.login_session)
+    db.session.commit()
     logout_user()
     flash(_("ログアウトしました。"))
     return redirect(url_for("auth.login"))
