@@ -31,12 +31,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+# Sessions and CSRF tokens are signed with it: 256 bits, as `secrets.token_hex(32)` makes.
+MIN_SECRET_KEY_BYTES = 32
+
+
 def ensure_secret_key(app: Flask) -> None:
-    """Production must set SECRET_KEY; development generates one once and keeps it."""
-    if app.config.get("SECRET_KEY"):
+    """Production must set a long SECRET_KEY; development generates one once and keeps it."""
+    key = app.config.get("SECRET_KEY")
+    if app.config["PRODUCTION"] and len(str(key or "").encode()) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(
+            f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_BYTES} bytes when "
+            "APP_ENV=production: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if key:
         return
-    if app.config["PRODUCTION"]:
-        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

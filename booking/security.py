@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request, session
 
 from booking.timeutil import now_utc
 
@@ -10,6 +10,24 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# Nothing here needs a camera, a microphone, the location or any other device feature.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
+HSTS = "max-age=31536000; includeSubDomains"
 
 # Logins, failures, logouts, second factors, refusals, throttling, password changes, ended
 # sessions: what happened, to which account, from where, when. Never a password, token,
@@ -33,13 +51,25 @@ def log_event(event: str, account_id: int | None = None) -> None:
 
 
 def add_security_headers(response: Response) -> Response:
-    """Strict CSP, no framing, no sniffing, no referrer to other sites."""
+    """Strict CSP, no framing, no sniffing, no referrer to other sites, no device features."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if current_app.config["PRODUCTION"]:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    if is_private(response):
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+def is_private(response: Response) -> bool:
+    """A signed-in user's page or any download: no cache, shared or the browser's, keeps it."""
+    # The session cookie says whether someone is signed in without loading the user.
+    signed_in = "_user_id" in session
+    return signed_in or response.headers.get("Content-Disposition", "").startswith("attachment")
 
 
 def init_app(app: Flask) -> None:
