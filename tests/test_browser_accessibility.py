@@ -45,6 +45,7 @@ def pages(room, officer, clock):
         "my-reservations": "/reservations/",
         "rooms": "/rooms/",
         "account": "/account",
+        "account-errors": "/account",
     }
 
 
@@ -69,6 +70,7 @@ def test_login_page(chromium, live_server):
         "my-reservations",
         "rooms",
         "account",
+        "account-errors",
     ],
 )
 def test_officer_pages(chromium, live_server, officer, pages, name):
@@ -79,6 +81,10 @@ def test_officer_pages(chromium, live_server, officer, pages, name):
     if name == "booking-form-errors":
         page.get_by_label("利用日").fill("")
         page.get_by_role("button", name="予約する").click()
+        assert page.title().startswith("エラー：")
+    if name == "account-errors":
+        page.get_by_label("今のパスワード").fill("not my password")
+        page.get_by_role("button", name="パスワードを変更する").click()
         assert page.title().startswith("エラー：")
     assert serious_violations(page) == []
     ARTIFACTS.mkdir(exist_ok=True)

@@ -3,8 +3,10 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from booking.auth import services as accounts
 from booking.auth import sessions
 from booking.auth.models import LoginSession, User
+from booking.auth.passwords import UnacceptablePassword
 from booking.errors import NotFound
 from booking.extensions import db
 from booking.security import log_event
@@ -35,3 +37,15 @@ def end_other_sessions(user: User) -> int:
     ended = sessions.end_all(user, keep=user.login_session)
     log_event("sessions.end_others", user.id)
     return ended
+
+
+class WrongCurrentPassword(UnacceptablePassword):
+    field = "current_password"
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password, given the current one; every other browser is signed out."""
+    if not accounts.is_password_of(user, current):
+        log_event("password.change_refused", user.id)
+        raise WrongCurrentPassword(_("今のパスワードが違います。"))
+    accounts.set_password(user, new, by=user, keep=user.login_session)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from booking import audit
-from booking.auth import sessions
+from booking.auth import passwords, sessions
 from booking.auth.models import LoginSession, Role, User
 from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
@@ -18,7 +18,6 @@ from booking.security import log_event
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
 _DUMMY_HASH = hasher.hash("not a password of anyone")
-MIN_PASSWORD_LENGTH = 10
 
 
 def normalize_email(email: str) -> str:
@@ -57,11 +56,6 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def ensure_password_acceptable(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。")
-
-
 def create_user(
     email: str, name: str, role: Role, password: str, *, phone=None, facility_ids=()
 ) -> User:
@@ -73,7 +67,7 @@ def create_user(
         raise InvalidInput(f"{email} は既に登録されています。")
     if not name.strip():
         raise InvalidInput("氏名を入力してください。")
-    ensure_password_acceptable(password)
+    passwords.ensure_acceptable(password, email=email, name=name)
     facilities = list(db.session.scalars(select(Facility).where(Facility.id.in_(facility_ids))))
     if len(facilities) != len(set(facility_ids)):
         raise InvalidInput("存在しない施設が指定されました。")
@@ -91,12 +85,23 @@ def create_user(
     return user
 
 
-def set_password(user: User, password: str, *, keep: LoginSession | None = None) -> None:
+def set_password(
+    user: User, password: str, *, by: User | None = None, keep: LoginSession | None = None
+) -> None:
     """Change the password and end every session the user has open but ``keep``."""
-    ensure_password_acceptable(password)
+    passwords.ensure_acceptable(password, email=user.email, name=user.name)
     user.password_hash = hasher.hash(password)
     sessions.end_all(user, keep=keep)
+    audit.record(by, "user.password_change", user)
     log_event("password.change", user.id)
+
+
+def is_password_of(user: User, password: str) -> bool:
+    """True when ``password`` is ``user``'s current one."""
+    try:
+        return hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def end_sessions(user: User, *, by: User | None) -> int:
