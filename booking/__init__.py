@@ -4,6 +4,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import cli, errors, extensions, security, templating
 from booking.account import views as account
@@ -28,7 +29,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, take the client's address and scheme from their headers.
+
+    Without it every user behind a proxy would share the proxy's address (and its login
+    throttling bucket); with too many, a client could forge its address.
+    """
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 # Sessions and CSRF tokens are signed with it: 256 bits, as `secrets.token_hex(32)` makes.

@@ -1,7 +1,11 @@
 """The domain errors, and their one mapping to HTTP responses."""
 
+import math
+import time
+
 from flask import Flask, render_template
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -95,6 +99,21 @@ def render_error(status: int, detail: str | None = None):
     return render_template("errors/error.html", title=title, hint=hint, detail=detail), status
 
 
+def throttled():
+    """429 saying when to try again, in the page and in Retry-After."""
+    from booking.extensions import limiter
+    from booking.security import log_event
+
+    limit = limiter.current_limit
+    wait = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
+    log_event("throttled")
+    detail = _(
+        "%(minutes)d分ほど待ってから、もう一度お試しください。", minutes=math.ceil(wait / 60)
+    )
+    body, status = render_error(429, detail)
+    return body, status, {"Retry-After": str(wait)}
+
+
 def init_app(app: Flask) -> None:
     """Register the one mapping from errors to responses."""
 
@@ -107,6 +126,10 @@ def init_app(app: Flask) -> None:
         return render_error(
             400, _("画面の有効期限が切れたか、送信が正しくありません。もう一度操作してください。")
         )
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(_error: RateLimitExceeded):
+        return throttled()
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

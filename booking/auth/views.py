@@ -49,15 +49,25 @@ def touch_login_session(response):
 
 
 def _login_account_key() -> str:
-    return "login-account:" + services.normalize_email(request.form.get("email", ""))
+    # The account AND the client: failures from one place cannot lock the owner out elsewhere.
+    email = services.normalize_email(request.form.get("email", ""))
+    return f"login-account:{email}:{request.remote_addr}"
+
+
+def failed(response) -> bool:
+    """Only failed attempts count towards the limits: a good login leaves with a redirect."""
+    return response.status_code != 302
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=failed
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     methods=["POST"],
     key_func=_login_account_key,
+    deduct_when=failed,
 )
 def login():
     """Log in with e-mail and password, then go back to where the user was heading."""
