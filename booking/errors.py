@@ -94,6 +94,12 @@ def _page_texts() -> dict[int, tuple[str, str]]:
 
 def render_error(status: int, detail: str | None = None):
     """The Japanese error page for ``status``; never a stack trace."""
+    if status == 403:
+        from flask_login import current_user
+
+        from booking.security import log_event
+
+        log_event("forbidden", getattr(current_user, "id", None))
     texts = _page_texts()
     title, hint = texts.get(status, texts[500 if status >= 500 else 400])
     return render_template("errors/error.html", title=title, hint=hint, detail=detail), status

@@ -20,6 +20,25 @@ hasher = PasswordHasher()  # argon2id with the library's current recommended par
 _DUMMY_HASH = hasher.hash("not a password of anyone")
 
 
+def record_login(user: User) -> None:
+    """Audit and log a good login (the session it opened is already added)."""
+    audit.record(user, "user.login", user)
+    log_event("login", user.id)
+
+
+def record_failed_login(email: str) -> None:
+    """Audit and log a refused login; the answer to the client never says if the account exists."""
+    user = find_user(email)
+    if user is not None:
+        audit.record(None, "user.login_failed", user)
+    log_event("login.failed", user.id if user else None)
+
+
+def record_logout(user: User) -> None:
+    audit.record(user, "user.logout", user)
+    log_event("logout", user.id)
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -118,3 +137,4 @@ def deactivate(user: User) -> None:
     """Stop the user logging in; open sessions end at their next request."""
     user.active = False
     sessions.end_all(user)
+    log_event("account.deactivate", user.id)

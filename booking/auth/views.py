@@ -82,10 +82,13 @@ def login():
                 user_agent=request.headers.get("User-Agent", ""),
                 client_address=request.remote_addr,
             )
+            services.record_login(user)
             db.session.commit()
             session.permanent = True
             login_user(user)
             return redirect(services.safe_next(form.next.data) or url_for("rooms.find"))
+        services.record_failed_login(form.email.data)
+        db.session.commit()
         form.password.errors.append(_("メールアドレスかパスワードが違います。"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
@@ -96,6 +99,7 @@ def login():
 def logout():
     """End this browser's login session and return to the login page."""
     sessions.end(current_user.login_session)
+    services.record_logout(current_user)
     db.session.commit()
     logout_user()
     flash(_("ログアウトしました。"))
