@@ -124,3 +124,36 @@ def test_desk_pages(chromium, live_server, make_user, facility, pages, path):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{path.strip('/').split('/')[-1]}.png"))
     context.close()
+
+
+def test_two_factor_pages(chromium, live_server, make_user, facility):
+    """The setup page with its QR code, the recovery codes, the code step and its error."""
+    import pyotp
+
+    from tests.test_browser_two_factor import log_in_with_password, log_out
+
+    manager = make_user(Role.MANAGER, facilities=[facility], two_factor=False)
+    context = chromium.new_context(viewport=PHONE, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    log_in_with_password(page, manager.email)
+    page.wait_for_url("**/account/two-factor")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="2段階認証の設定を始める").click()
+    page.get_by_label("確認コード").fill("12")
+    page.get_by_role("button", name="確認して設定する").click()
+    assert page.title().startswith("エラー：")
+    assert serious_violations(page) == []
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("確認コード").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="確認して設定する").click()
+    page.get_by_role("heading", name="2段階認証を設定しました").wait_for()
+    assert serious_violations(page) == []
+    log_out(page)
+    log_in_with_password(page, manager.email)
+    page.wait_for_url("**/login/code")
+    assert serious_violations(page) == []
+    page.get_by_label("確認コード").fill("nonsense")
+    page.get_by_role("button", name="ログインする").click()
+    assert page.title().startswith("エラー：")
+    assert serious_violations(page) == []
+    context.close()

@@ -56,6 +56,11 @@ class User(db.Model):
     # Bumped on every change of the officer's own feed (booking.feeds.changes).
     calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
     calendar_changed_at: Mapped[datetime | None]
+    # Second factor (TOTP, RFC 6238): the secret is set when enrolment starts and counts only
+    # once a code has confirmed it; the last accepted time step keeps a code from being reused.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=facility_manager, back_populates="managers", order_by="Facility.id"
@@ -78,6 +83,15 @@ class User(db.Model):
 
     def get_id(self) -> str | None:
         return self.login_token
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """Staff must use a second factor before they may do anything else."""
+        return self.is_staff and not self.has_two_factor
 
     @property
     def is_admin(self) -> bool:
@@ -119,3 +133,14 @@ class LoginSession(db.Model):
             and now < self.created_at + lifetime
             and now < self.last_used_at + idle
         )
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for when the phone with the authenticator is not at hand."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))  # SHA-256: the codes are 50-bit random
+    used_at: Mapped[datetime | None]

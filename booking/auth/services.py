@@ -1,5 +1,6 @@
 """Passwords, logins and accounts."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -14,10 +15,23 @@ from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
 from booking.rooms.models import Facility
 from booking.security import log_event
+from booking.timeutil import now_utc
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
 _DUMMY_HASH = hasher.hash("not a password of anyone")
+
+
+# How long a right password waits for its code before the login starts again.
+PENDING_LOGIN = timedelta(minutes=10)
+
+
+def pending_login(pending: dict | None) -> User | None:
+    """The active user whose password was right a few minutes ago, still waiting for a code."""
+    if not pending or now_utc().timestamp() - pending.get("at", 0) > PENDING_LOGIN.total_seconds():
+        return None
+    user = db.session.get(User, pending.get("user"))
+    return user if user is not None and user.active and user.has_two_factor else None
 
 
 def record_login(user: User) -> None:

@@ -14,11 +14,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from booking.auth import services, sessions
-from booking.auth.forms import LoginForm
+from booking.auth import services, sessions, two_factor
+from booking.auth.forms import CodeForm, LoginForm
+from booking.errors import DomainError
 from booking.extensions import db, limiter, login_manager
+from booking.timeutil import now_utc
 
 bp = Blueprint("auth", __name__)
+
+# Between a right password and a right code: whose login it is, since when, where to go next.
+PENDING = "pending_login"
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
@@ -76,22 +81,65 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        target = services.safe_next(form.next.data)
+        if user is not None and user.has_two_factor:
+            db.session.commit()  # a rehashed password
+            session[PENDING] = {"user": user.id, "at": now_utc().timestamp(), "next": target}
+            return redirect(url_for(".code"))
         if user is not None:
-            sessions.start(
-                user,
-                user_agent=request.headers.get("User-Agent", ""),
-                client_address=request.remote_addr,
-            )
-            services.record_login(user)
-            db.session.commit()
-            session.permanent = True
-            login_user(user)
-            return redirect(services.safe_next(form.next.data) or url_for("rooms.find"))
+            return finish_login(user, target)
         services.record_failed_login(form.email.data)
         db.session.commit()
         form.password.errors.append(_("メールアドレスかパスワードが違います。"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _code_key() -> str:
+    pending = session.get(PENDING) or {}
+    return f"login-code:{pending.get('user')}:{request.remote_addr}"
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_code_key,
+    deduct_when=failed,
+)
+def code():
+    """The second step of a login: the code of the authenticator app, or a recovery code."""
+    user = services.pending_login(session.get(PENDING))
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("もう一度ログインしてください。"))
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.verify(user, form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.attach(error)
+        else:
+            return finish_login(user, session.pop(PENDING).get("next"))
+    status = 422 if form.errors else 200
+    return render_template("auth/code.html", form=form), status
+
+
+def finish_login(user, target: str | None):
+    """Open the login session, and go where the user was heading."""
+    sessions.start(
+        user, user_agent=request.headers.get("User-Agent", ""), client_address=request.remote_addr
+    )
+    services.record_login(user)
+    db.session.commit()
+    session.permanent = True
+    login_user(user)
+    return redirect(target or url_for("rooms.find"))
 
 
 @bp.post("/logout")
