@@ -26,6 +26,7 @@ def index():
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=lambda: f"password:{current_user.id}",
+    deduct_when=lambda response: response.status_code != 302,  # only wrong guesses count
 )
 def change_password():
     """Change the password; the current one is asked for, the other browsers signed out."""

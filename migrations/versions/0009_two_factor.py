@@ -18,9 +18,7 @@ COLUMNS = ("totp_secret", "totp_confirmed_at", "totp_last_step")
 def upgrade():
     # Plain ALTER TABLE, not batch mode: a batch would copy "user" (see DEVELOPERS.md).
     op.add_column("user", sa.Column("totp_secret", sa.String(length=32), nullable=True))
-    op.add_column(
-        "user", sa.Column("totp_confirmed_at", sa.DateTime(timezone=True), nullable=True)
-    )
+    op.add_column("user", sa.Column("totp_confirmed_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("user", sa.Column("totp_last_step", sa.Integer(), nullable=True))
     op.create_table(
         "recovery_code",
