@@ -381,3 +381,6 @@ def browser_log_in(page, email: str, password: str = TEST_PASSWORD) -> None:
         page.get_by_label("確認コード").fill(current_code(email))
         page.get_by_role("button", name="ログインする").click()
     page.wait_for_url("**/")
+    # The login wrote its session and audit event: end the test's own transaction, begun
+    # before them, so that on SQLite the test may write after them (as the Client does).
+    db.session.commit()
