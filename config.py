@@ -41,7 +41,10 @@ class Config:
     # Every form message is our own plain Japanese; WTForms' catalogue is technical, and
     # loading it on each request costs about a millisecond.
     WTF_I18N_ENABLED = False
+    # A login lasts a day at the desk from when it began, and ends sooner when the browser
+    # has not been used for SESSION_IDLE_HOURS (long enough for an hour over a form).
     PERMANENT_SESSION_LIFETIME = timedelta(hours=env_int("SESSION_HOURS", 14))
+    SESSION_IDLE = timedelta(hours=env_int("SESSION_IDLE_HOURS", 4))
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -53,7 +56,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
     LANGUAGES = ("ja", "en")
 
+    # memory:// counts in each worker: use Redis as soon as there is more than one.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # How many proxies stand in front of the app and set X-Forwarded-For/-Proto; 0 trusts none.
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 10 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes")

@@ -95,7 +95,7 @@ def make_officers() -> list[int]:
         for n in range(OFFICERS)
     ]
     for row in rows:
-        row.update(active=True, password_hash=password_hash, session_version=1, created_at=NOW)
+        row.update(active=True, password_hash=password_hash, created_at=NOW)
     db.session.execute(insert(User.__table__), rows)
     query = select(User.id).where(User.email.like("feeds%@bench.example.jp")).order_by(User.id)
     return list(db.session.scalars(query))

@@ -221,7 +221,6 @@ def make_rooms_and_officers() -> tuple[list[int], list[int]]:
                 "role": "officer",
                 "active": True,
                 "password_hash": password_hash,
-                "session_version": 1,
                 "created_at": created,
             }
             for n in range(OFFICERS)

@@ -4,8 +4,10 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import cli, errors, extensions, inputs, security, templating
+from booking.account import views as account
 from booking.admin import views as admin
 from booking.auth import views as auth
 from booking.feeds import cache as feed_cache
@@ -29,22 +31,43 @@ def create_app(overrides: dict | None = None) -> Flask:
     # converters).
     inputs.init_app(app)
     extensions.init_app(app)
-    for blueprint in (auth.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp, admin.bp, ops.bp):
+    blueprints = (auth.bp, account.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp, admin.bp)
+    for blueprint in (*blueprints, ops.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     feed_cache.init_app(app)
     cli.init_app(app)
+    trust_proxies(app)
     return app
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, take the client's address and scheme from their headers.
+
+    Without it every user behind a proxy would share the proxy's address (and its login
+    throttling bucket); with too many, a client could forge its address.
+    """
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
+# Sessions and CSRF tokens are signed with it: 256 bits, as `secrets.token_hex(32)` makes.
+MIN_SECRET_KEY_BYTES = 32
+
+
 def ensure_secret_key(app: Flask) -> None:
-    """Production must set SECRET_KEY; development generates one once and keeps it."""
-    if app.config.get("SECRET_KEY"):
+    """Production must set a long SECRET_KEY; development generates one once and keeps it."""
+    key = app.config.get("SECRET_KEY")
+    if app.config["PRODUCTION"] and len(str(key or "").encode()) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(
+            f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_BYTES} bytes when "
+            "APP_ENV=production: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if key:
         return
-    if app.config["PRODUCTION"]:
-        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from booking.auth import services as accounts
+from booking.auth import two_factor
 from booking.auth.models import Role
 from booking.errors import DomainError
 from booking.extensions import db
@@ -117,6 +118,26 @@ def deactivate(email) -> None:
     accounts.deactivate(user)
     db.session.commit()
     click.echo(f"deactivated {user.email}")
+
+
+@users.command("end-sessions")
+@click.argument("email")
+def end_sessions(email) -> None:
+    """Sign an account out of every browser (a lost phone, a shared computer)."""
+    user = accounts.find_user(email) or raise_unknown(email)
+    ended = accounts.end_sessions(user, by=None)
+    db.session.commit()
+    click.echo(f"ended {ended} session(s) of {user.email}")
+
+
+@users.command("reset-2fa")
+@click.argument("email")
+def reset_two_factor(email) -> None:
+    """Remove an account's second factor (a lost phone); staff set it up again at login."""
+    user = accounts.find_user(email) or raise_unknown(email)
+    two_factor.reset(user, by=None)
+    db.session.commit()
+    click.echo(f"second factor removed for {user.email}; its sessions ended")
 
 
 def raise_unknown(email: str):

@@ -1,9 +1,12 @@
 """The domain errors, and their one mapping to HTTP responses."""
 
+import math
+import time
 import traceback
 
 from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -28,6 +31,10 @@ class InvalidInput(DomainError):
 
 class NotAllowed(DomainError):
     status = 403
+
+
+class NotFound(DomainError):
+    status = 404
 
 
 class BookingError(DomainError):
@@ -101,9 +108,30 @@ def _page_texts() -> dict[int, tuple[str, str]]:
 
 def render_error(status: int, detail: str | None = None):
     """The Japanese error page for ``status``; never a stack trace."""
+    if status == 403:
+        from flask_login import current_user
+
+        from booking.security import log_event
+
+        log_event("forbidden", getattr(current_user, "id", None))
     texts = _page_texts()
     title, hint = texts.get(status, texts[500 if status >= 500 else 400])
     return render_template("errors/error.html", title=title, hint=hint, detail=detail), status
+
+
+def throttled():
+    """429 saying when to try again, in the page and in Retry-After."""
+    from booking.extensions import limiter
+    from booking.security import log_event
+
+    limit = limiter.current_limit
+    wait = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
+    log_event("throttled")
+    detail = _(
+        "%(minutes)d分ほど待ってから、もう一度お試しください。", minutes=math.ceil(wait / 60)
+    )
+    body, status = render_error(429, detail)
+    return body, status, {"Retry-After": str(wait)}
 
 
 def init_app(app: Flask) -> None:
@@ -118,6 +146,10 @@ def init_app(app: Flask) -> None:
         return render_error(
             400, _("画面の有効期限が切れたか、送信が正しくありません。もう一度操作してください。")
         )
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(_error: RateLimitExceeded):
+        return throttled()
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

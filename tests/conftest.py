@@ -16,6 +16,7 @@ from itertools import count
 from pathlib import Path
 
 import flask_migrate
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -28,7 +29,7 @@ from booking.extensions import db
 from booking.reservations import services
 from booking.reservations.services import SafetyDetails, Slot
 from booking.rooms.seed import seed_rooms
-from booking.timeutil import at_tokyo
+from booking.timeutil import at_tokyo, now_utc
 
 TEST_PASSWORD = "correct horse battery"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -130,7 +131,15 @@ def make_user(app):
     """Create and commit a user; password TEST_PASSWORD unless given."""
     serial = count(1)
 
-    def make(role=Role.OFFICER, *, email=None, password=TEST_PASSWORD, facilities=(), **fields):
+    def make(
+        role=Role.OFFICER,
+        *,
+        email=None,
+        password=TEST_PASSWORD,
+        facilities=(),
+        two_factor=None,
+        **fields,
+    ):
         user = accounts.create_user(
             email or f"user{next(serial)}@example.jp",
             fields.pop("name", "テスト 利用者"),
@@ -140,6 +149,8 @@ def make_user(app):
         )
         for name, value in fields.items():
             setattr(user, name, value)
+        if user.is_staff if two_factor is None else two_factor:
+            enrol_second_factor(user)
         db.session.commit()
         return user
 
@@ -161,9 +172,32 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
+def enrol_second_factor(user) -> None:
+    """Staff must have a second factor: as if they had set up an authenticator app."""
+    user.totp_secret = pyotp.random_base32()
+    user.totp_confirmed_at = datetime(2025, 1, 6, tzinfo=UTC)
+
+
+def current_code(email: str) -> str:
+    """The code the account's authenticator app shows now (by the app's clock).
+
+    A used time step is forgotten first, so that a test may log the same person in twice
+    while its clock stands still; test_two_factor.py checks that codes are not reused.
+    """
+    user = accounts.find_user(email)
+    user.totp_last_step = None
+    db.session.commit()
+    return pyotp.TOTP(user.totp_secret).at(now_utc())
+
+
 def log_in(client, email: str, password: str = TEST_PASSWORD, **extra):
+    """Log in through the login page, and its code page when the account has a second factor."""
     data = {"email": email, "password": password, "csrf_token": csrf_token(client), **extra}
-    return client.post("/login", data=data)
+    response = client.post("/login", data=data)
+    if response.status_code == 302 and response.headers["Location"] == "/login/code":
+        code = {"code": current_code(email), "csrf_token": csrf_token(client, "/login/code")}
+        response = client.post("/login/code", data=code)
+    return response
 
 
 @pytest.fixture
@@ -174,6 +208,17 @@ def officer_client(client, officer):
 
 def row_count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+LOGIN_ACTIONS = ("user.login", "user.login_failed", "user.logout")
+
+
+def audited_changes() -> int:
+    """Audit events of changes, leaving out the logins and logouts a test made on its way."""
+    from booking.audit import AuditEvent
+
+    query = select(func.count()).where(AuditEvent.action.not_in(LOGIN_ACTIONS))
+    return db.session.scalar(query)
 
 
 def utc(*args) -> datetime:
@@ -383,4 +428,11 @@ def browser_log_in(page, email: str, password: str = TEST_PASSWORD) -> None:
     page.get_by_label("メールアドレス").fill(email)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログインする").click()
+    page.wait_for_load_state()
+    if page.url.endswith("/login/code"):
+        page.get_by_label("確認コード").fill(current_code(email))
+        page.get_by_role("button", name="ログインする").click()
     page.wait_for_url("**/")
+    # The login wrote its session and audit event: end the test's own transaction, begun
+    # before them, so that on SQLite the test may write after them (as the Client does).
+    db.session.commit()

@@ -49,6 +49,8 @@ def pages(room, officer, clock):
         "confirmation": f"/reservations/{reservation.public_id}",
         "my-reservations": "/reservations/",
         "rooms": "/rooms/",
+        "account": "/account",
+        "account-errors": "/account",
     }
 
 
@@ -72,6 +74,8 @@ def test_login_page(chromium, live_server):
         "confirmation",
         "my-reservations",
         "rooms",
+        "account",
+        "account-errors",
     ],
 )
 def test_officer_pages(chromium, live_server, officer, pages, name):
@@ -82,6 +86,10 @@ def test_officer_pages(chromium, live_server, officer, pages, name):
     if name == "booking-form-errors":
         page.get_by_label("利用日").fill("")
         page.get_by_role("button", name="予約する").click()
+        assert page.title().startswith("エラー：")
+    if name == "account-errors":
+        page.get_by_label("今のパスワード").fill("not my password")
+        page.get_by_role("button", name="パスワードを変更する").click()
         assert page.title().startswith("エラー：")
     assert serious_violations(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
@@ -222,4 +230,37 @@ def test_acknowledgement_form_with_an_error(chromium, live_server, facility, saf
     page.get_by_role("button", name="記録して警告を消す").click()
     assert page.title().startswith("エラー：")
     assert every_violation(page) == []
+    context.close()
+
+
+def test_two_factor_pages(chromium, live_server, make_user, facility):
+    """The setup page with its QR code, the recovery codes, the code step and its error."""
+    import pyotp
+
+    from tests.test_browser_two_factor import log_in_with_password, log_out
+
+    manager = make_user(Role.MANAGER, facilities=[facility], two_factor=False)
+    context = chromium.new_context(viewport=PHONE, base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    log_in_with_password(page, manager.email)
+    page.wait_for_url("**/account/two-factor")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="2段階認証の設定を始める").click()
+    page.get_by_label("確認コード").fill("12")
+    page.get_by_role("button", name="確認して設定する").click()
+    assert page.title().startswith("エラー：")
+    assert serious_violations(page) == []
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("確認コード").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="確認して設定する").click()
+    page.get_by_role("heading", name="2段階認証を設定しました").wait_for()
+    assert serious_violations(page) == []
+    log_out(page)
+    log_in_with_password(page, manager.email)
+    page.wait_for_url("**/login/code")
+    assert serious_violations(page) == []
+    page.get_by_label("確認コード").fill("nonsense")
+    page.get_by_role("button", name="ログインする").click()
+    assert page.title().startswith("エラー：")
+    assert serious_violations(page) == []
     context.close()

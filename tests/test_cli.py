@@ -31,7 +31,7 @@ def test_create_manager_of_facilities(runner, seeded):
     args = ["users", "create", "desk@example.jp", "--name", "窓口", "--role", "manager"]
     for facility_id in ids:
         args += ["--facility", facility_id]
-    result = runner.invoke(args=[*args, "--password-stdin"], input="desk password 123\n")
+    result = runner.invoke(args=[*args, "--password-stdin"], input="quiet front counter 7\n")
     assert result.exit_code == 0, result.output
     assert [str(f.id) for f in accounts.find_user("desk@example.jp").facilities] == ids
 
@@ -39,7 +39,7 @@ def test_create_manager_of_facilities(runner, seeded):
 @pytest.mark.parametrize(
     ("args", "password", "message"),
     [
-        (["x@example.jp", "--name", "X"], "short", "10文字以上"),
+        (["x@example.jp", "--name", "X"], "short", "8文字以上"),
         (["not-an-email", "--name", "X"], "long enough password", "メールアドレス"),
         (
             ["x@example.jp", "--name", "X", "--facility", "99999"],

@@ -763,13 +763,13 @@ def test_officer_issues_sees_once_regenerates_and_revokes(officer_client, office
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "自分の予約" in html and "テスト区役所" not in html
     token = csrf_token(officer_client, "/calendar")
-    issued = officer_client.post("/calendar/issue", data={"feed": "mine", "csrf_token": token})
-    assert issued.status_code == 302
-    shown = officer_client.get("/calendar")
+    shown = officer_client.post("/calendar/issue", data={"feed": "mine", "csrf_token": token})
+    assert shown.status_code == 200
     html = shown.get_data(as_text=True)
     assert shown.headers["Cache-Control"] == "no-store"
     url = re.search(rf'value="({re.escape(BASE)}/feeds/[A-Za-z0-9_-]+\.ics)"', html).group(1)
     assert url.replace("https://", "webcal://") in html
+    assert url.rsplit("/", 1)[1].removesuffix(".ics") not in str(decoded_cookie(officer_client))
     assert officer_client.get(url.removeprefix(BASE)).status_code == 200
     assert url not in officer_client.get("/calendar").get_data(as_text=True)  # shown once
     officer_client.post("/calendar/issue", data={"feed": "mine", "csrf_token": token})
@@ -778,10 +778,16 @@ def test_officer_issues_sees_once_regenerates_and_revokes(officer_client, office
     assert row_count(FeedToken) == 0
 
 
+def decoded_cookie(client) -> dict:
+    """What the signed session cookie carries: anyone holding it can read it."""
+    with client.session_transaction() as session:
+        return dict(session)
+
+
 def test_page_has_no_inline_script_or_style(officer_client):
     token = csrf_token(officer_client, "/calendar")
-    officer_client.post("/calendar/issue", data={"feed": "mine", "csrf_token": token})
-    html = officer_client.get("/calendar").get_data(as_text=True)
+    issued = officer_client.post("/calendar/issue", data={"feed": "mine", "csrf_token": token})
+    html = issued.get_data(as_text=True)
     assert "style=" not in html and "<style" not in html
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []
     assert "js/copy.js" in html and "readonly" in html

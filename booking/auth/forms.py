@@ -27,3 +27,20 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    """The second step of a login, and the confirmation of a new authenticator app."""
+
+    code = StringField(
+        _l("確認コード"),
+        validators=[
+            DataRequired(_l("確認コードを入力してください。")),
+            Length(max=32, message=_l("長すぎます。")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
+    )
+
+    def attach(self, error) -> None:
+        """Show a service error next to the code."""
+        self.code.errors = [*self.code.errors, error.message]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -41,7 +41,7 @@ facility_manager = Table(
 
 
 class User(db.Model):
-    """An account; its login id carries a session version so that sessions can be revoked."""
+    """An account; each browser it is signed in on is a LoginSession that can be ended."""
 
     __tablename__ = "user"
 
@@ -52,7 +52,6 @@ class User(db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.OFFICER)
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     # Bumped on every change of the officer's own feed (booking.feeds.changes).
     calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -60,13 +59,22 @@ class User(db.Model):
     # Which e-mails the officer wants; cancellations by the desk or the city always go.
     wants_confirmations: Mapped[bool] = mapped_column(default=True, server_default=true())
     wants_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Second factor (TOTP, RFC 6238): the secret is set when enrolment starts and counts only
+    # once a code has confirmed it; the last accepted time step keeps a code from being reused.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=facility_manager, back_populates="managers", order_by="Facility.id"
     )
 
-    # Flask-Login's protocol, written out so that the login id can carry the session version.
+    # Flask-Login's protocol, written out so that the login id is the login session's token.
     is_anonymous = False
+    # Set for the request's user: the session it came with and that session's raw token.
+    # (plain attributes, not columns: a LoginSession and its raw token, or None)
+    login_session = None
+    login_token = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -76,8 +84,17 @@ class User(db.Model):
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    def get_id(self) -> str | None:
+        return self.login_token
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """Staff must use a second factor before they may do anything else."""
+        return self.is_staff and not self.has_two_factor
 
     @property
     def is_admin(self) -> bool:
@@ -90,3 +107,43 @@ class User(db.Model):
     def serves(self, facility: Facility) -> bool:
         """True when this user may act for ``facility``'s desk."""
         return self.is_admin or (self.role is Role.MANAGER and facility in self.facilities)
+
+
+class LoginSession(db.Model):
+    """One browser signed in to an account; only the hash of its token is stored."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime]
+    device: Mapped[str] = mapped_column(String(80))  # e.g. "iPhone Safari", never the raw UA
+    client_address: Mapped[str | None] = mapped_column(String(45))
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    def is_current_for(self, now: datetime, *, lifetime: timedelta, idle: timedelta) -> bool:
+        """Open, younger than the absolute lifetime and used within the idle limit."""
+        return (
+            self.ended_at is None
+            and now < self.created_at + lifetime
+            and now < self.last_used_at + idle
+        )
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for when the phone with the authenticator is not at hand."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))  # SHA-256: the codes are 50-bit random
+    used_at: Mapped[datetime | None]

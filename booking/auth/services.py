@@ -1,20 +1,56 @@
 """Passwords, logins and accounts."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from flask_babel import gettext as _
+from sqlalchemy import select
 
-from booking.auth.models import Role, User
-from booking.errors import InvalidInput
+from booking import audit
+from booking.auth import passwords, sessions
+from booking.auth.models import LoginSession, Role, User
+from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
 from booking.rooms.models import Facility
+from booking.security import log_event
+from booking.timeutil import now_utc
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
 _DUMMY_HASH = hasher.hash("not a password of anyone")
-MIN_PASSWORD_LENGTH = 10
+
+
+# How long a right password waits for its code before the login starts again.
+PENDING_LOGIN = timedelta(minutes=10)
+
+
+def pending_login(pending: dict | None) -> User | None:
+    """The active user whose password was right a few minutes ago, still waiting for a code."""
+    if not pending or now_utc().timestamp() - pending.get("at", 0) > PENDING_LOGIN.total_seconds():
+        return None
+    user = db.session.get(User, pending.get("user"))
+    return user if user is not None and user.active and user.has_two_factor else None
+
+
+def record_login(user: User) -> None:
+    """Audit and log a good login (the session it opened is already added)."""
+    audit.record(user, "user.login", user)
+    log_event("login", user.id)
+
+
+def record_failed_login(email: str) -> None:
+    """Audit and log a refused login; the answer to the client never says if the account exists."""
+    user = find_user(email)
+    if user is not None:
+        audit.record(None, "user.login_failed", user)
+    log_event("login.failed", user.id if user else None)
+
+
+def record_logout(user: User) -> None:
+    audit.record(user, "user.logout", user)
+    log_event("logout", user.id)
 
 
 def normalize_email(email: str) -> str:
@@ -43,21 +79,6 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-# Every page of a signed-in user runs it: built once, not on each request.
-BY_ID = select(User).where(User.id == bindparam("id"))
-
-
-def load_user(login_id: str) -> User | None:
-    """The user a session belongs to, unless that session was revoked or the user deactivated."""
-    user_id, _, version = login_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.scalars(BY_ID, {"id": int(user_id)}).one_or_none()
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
-
-
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site, else None (no open redirects)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
@@ -66,11 +87,6 @@ def safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
-
-
-def ensure_password_acceptable(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。")
 
 
 def create_user(
@@ -84,7 +100,7 @@ def create_user(
         raise InvalidInput(f"{email} は既に登録されています。")
     if not name.strip():
         raise InvalidInput("氏名を入力してください。")
-    ensure_password_acceptable(password)
+    passwords.ensure_acceptable(password, email=email, name=name)
     facilities = list(db.session.scalars(select(Facility).where(Facility.id.in_(facility_ids))))
     if len(facilities) != len(set(facility_ids)):
         raise InvalidInput("存在しない施設が指定されました。")
@@ -102,18 +118,37 @@ def create_user(
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every session the user has open."""
-    ensure_password_acceptable(password)
+def set_password(
+    user: User, password: str, *, by: User | None = None, keep: LoginSession | None = None
+) -> None:
+    """Change the password and end every session the user has open but ``keep``."""
+    passwords.ensure_acceptable(password, email=user.email, name=user.name)
     user.password_hash = hasher.hash(password)
-    revoke_sessions(user)
+    sessions.end_all(user, keep=keep)
+    audit.record(by, "user.password_change", user)
+    log_event("password.change", user.id)
 
 
-def revoke_sessions(user: User) -> None:
-    user.session_version = user.session_version + 1
+def is_password_of(user: User, password: str) -> bool:
+    """True when ``password`` is ``user``'s current one."""
+    try:
+        return hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def end_sessions(user: User, *, by: User | None) -> int:
+    """Sign ``user`` out everywhere (an admin's act, or the command line's)."""
+    if by is not None and not by.is_admin and by.id != user.id:
+        raise NotAllowed(_("この操作はできません。"))
+    ended = sessions.end_all(user)
+    audit.record(by, "user.end_sessions", user, ended=ended)
+    log_event("sessions.end_all", user.id)
+    return ended
 
 
 def deactivate(user: User) -> None:
     """Stop the user logging in; open sessions end at their next request."""
     user.active = False
-    revoke_sessions(user)
+    sessions.end_all(user)
+    log_event("account.deactivate", user.id)

@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -13,27 +14,65 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from booking.auth import services
-from booking.auth.forms import LoginForm
+from booking.auth import services, sessions, two_factor
+from booking.auth.forms import CodeForm, LoginForm
+from booking.errors import DomainError
 from booking.extensions import db, limiter, login_manager
+from booking.timeutil import now_utc
 
 bp = Blueprint("auth", __name__)
 
+# Between a right password and a right code: whose login it is, since when, where to go next.
+PENDING = "pending_login"
+
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
-login_manager.user_loader(services.load_user)
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    """The user of this browser's login session, unless it ended or expired."""
+    config = current_app.config
+    user = sessions.load(
+        token, lifetime=config["PERMANENT_SESSION_LIFETIME"], idle=config["SESSION_IDLE"]
+    )
+    if user is not None and sessions.is_stale(user.login_session):
+        g.touch_login_session = user.login_session.id
+    return user
+
+
+@bp.after_app_request
+def touch_login_session(response):
+    """Record, every few minutes at most, that a session is in use."""
+    login_id = g.pop("touch_login_session", None)
+    if login_id is not None:
+        # Whatever the view meant to keep is committed; start a fresh short transaction.
+        db.session.rollback()
+        sessions.touch(login_id)
+        db.session.commit()
+    return response
 
 
 def _login_account_key() -> str:
-    return "login-account:" + services.normalize_email(request.form.get("email", ""))
+    # The account AND the client: failures from one place cannot lock the owner out elsewhere.
+    email = services.normalize_email(request.form.get("email", ""))
+    return f"login-account:{email}:{request.remote_addr}"
+
+
+def failed(response) -> bool:
+    """Only failed attempts count towards the limits: a good login leaves with a redirect."""
+    return response.status_code != 302
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=failed
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     methods=["POST"],
     key_func=_login_account_key,
+    deduct_when=failed,
 )
 def login():
     """Log in with e-mail and password, then go back to where the user was heading."""
@@ -42,20 +81,74 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        target = services.safe_next(form.next.data)
+        if user is not None and user.has_two_factor:
+            db.session.commit()  # a rehashed password
+            session[PENDING] = {"user": user.id, "at": now_utc().timestamp(), "next": target}
+            return redirect(url_for(".code"))
         if user is not None:
-            db.session.commit()
-            session.permanent = True
-            login_user(user)
-            return redirect(services.safe_next(form.next.data) or url_for("rooms.find"))
+            return finish_login(user, target)
+        services.record_failed_login(form.email.data)
+        db.session.commit()
         form.password.errors.append(_("メールアドレスかパスワードが違います。"))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
 
+def _code_key() -> str:
+    pending = session.get(PENDING) or {}
+    return f"login-code:{pending.get('user')}:{request.remote_addr}"
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_code_key,
+    deduct_when=failed,
+)
+def code():
+    """The second step of a login: the code of the authenticator app, or a recovery code."""
+    user = services.pending_login(session.get(PENDING))
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("もう一度ログインしてください。"))
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.verify(user, form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.attach(error)
+        else:
+            return finish_login(user, session.pop(PENDING).get("next"))
+    status = 422 if form.errors else 200
+    return render_template("auth/code.html", form=form), status
+
+
+def finish_login(user, target: str | None):
+    """Open the login session, and go where the user was heading."""
+    sessions.start(
+        user, user_agent=request.headers.get("User-Agent", ""), client_address=request.remote_addr
+    )
+    services.record_login(user)
+    db.session.commit()
+    session.permanent = True
+    login_user(user)
+    return redirect(target or url_for("rooms.find"))
+
+
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and return to the login page."""
+    """End this browser's login session and return to the login page."""
+    sessions.end(current_user.login_session)
+    services.record_logout(current_user)
+    db.session.commit()
     logout_user()
     flash(_("ログアウトしました。"))
     return redirect(url_for("auth.login"))

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,37 +26,40 @@ from booking.timeutil import now_utc, today_tokyo, tokyo
 
 bp = Blueprint("feeds", __name__)
 
-# The address just issued rides in the session to the page that shows it once, then leaves.
-SHOWN = "feed_shown"
-
 
 @bp.get("/calendar")
 @login_required
 def index():
-    """The feeds the user may follow, and the address just issued, shown this one time."""
-    shown = session.pop(SHOWN, None)
-    urls = services.feed_urls(shown["token"]) if shown else None
-    page = render_template(
-        "feeds/index.html",
-        choices=services.feed_choices(current_user),
-        shown_feed=shown["feed"] if shown else None,
-        urls=urls,
-    )
-    response = make_response(page)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """The feeds the user may follow."""
+    return calendar_page()
 
 
 @bp.post("/calendar/issue")
 @login_required
 def issue():
-    """Issue an address for a feed, or replace the one the user has."""
+    """Issue an address for a feed, or replace the one the user has, and show it this once.
+
+    The page is the POST's own response: the address never rides in the (signed, not
+    encrypted) session cookie, and no-store keeps it out of every cache.
+    """
     feed = services.parse_feed(request.form.get("feed", ""))
     token = services.issue(current_user, feed, by=current_user)
     db.session.commit()
-    session[SHOWN] = {"feed": feed.key, "token": token}
     flash(_("新しいアドレスを発行しました。"))
-    return redirect(url_for(".index", _anchor="new-address"))
+    return calendar_page(shown_feed=feed.key, urls=services.feed_urls(token))
+
+
+def calendar_page(shown_feed: str | None = None, urls=None) -> Response:
+    """The カレンダー連携 page, with a just-issued address when there is one."""
+    page = render_template(
+        "feeds/index.html",
+        choices=services.feed_choices(current_user),
+        shown_feed=shown_feed,
+        urls=urls,
+    )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/calendar/revoke")

@@ -5,14 +5,14 @@ waiting `flask mail worker` (NOTIFY, delivered at commit only). Officers choose 
 e-mails they want.
 
 Revision ID: 0010_outbox
-Revises: 0007_safety_board
+Revises: 0009_two_factor
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_outbox"
-down_revision = "0007_safety_board"
+down_revision = "0009_two_factor"
 branch_labels = None
 depends_on = None
 

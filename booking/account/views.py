@@ -1,0 +1,150 @@
+"""/account: each person's own account, the browsers signed in to it, its password."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from booking.account import services
+from booking.account.forms import PasswordChangeForm
+from booking.auth import sessions, two_factor
+from booking.auth.forms import CodeForm
+from booking.errors import DomainError
+from booking.extensions import db, limiter
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.get("")
+@login_required
+def index():
+    """The account's details, its password and the browsers where it is signed in."""
+    return account_page(PasswordChangeForm())
+
+
+@bp.post("/password")
+@login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=lambda: f"password:{current_user.id}",
+    deduct_when=lambda response: response.status_code != 302,  # only wrong guesses count
+)
+def change_password():
+    """Change the password; the current one is asked for, the other browsers signed out."""
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return account_page(form, 422)
+    try:
+        services.change_password(current_user, form.current_password.data, form.new_password.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.attach(error)
+        return account_page(form, error.status)
+    db.session.commit()
+    flash(_("パスワードを変更しました。ほかの端末はログアウトしました。"))
+    return redirect(url_for(".index"))
+
+
+def account_page(form: PasswordChangeForm, status: int = 200):
+    """/account with the password form as it stands."""
+    config = current_app.config
+    open_sessions = sessions.open_sessions(
+        current_user, lifetime=config["PERMANENT_SESSION_LIFETIME"], idle=config["SESSION_IDLE"]
+    )
+    page = render_template(
+        "account/index.html",
+        form=form,
+        sessions=open_sessions,
+        this_session=current_user.login_session,
+    )
+    return page, status
+
+
+@bp.post("/sessions/<id:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    """Sign one other browser out (a lost phone, a shared computer)."""
+    services.end_session(current_user, session_id)
+    db.session.commit()
+    flash(_("その端末からログアウトしました。"))
+    return redirect(url_for(".index"))
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Sign every other browser out."""
+    services.end_other_sessions(current_user)
+    db.session.commit()
+    flash(_("ほかの端末から全てログアウトしました。"))
+    return redirect(url_for(".index"))
+
+
+@bp.get("/two-factor")
+@login_required
+def two_factor_page():
+    """The second factor: what it is, and setting it up (required for staff)."""
+    return two_factor_setup(CodeForm())
+
+
+@bp.post("/two-factor/start")
+@login_required
+def start_two_factor():
+    """Make a new secret for the authenticator app; nothing changes until a code confirms it."""
+    two_factor.start_enrolment(current_user)
+    db.session.commit()
+    return redirect(url_for(".two_factor_page", _anchor="setup"))
+
+
+@bp.post("/two-factor/confirm")
+@login_required
+def confirm_two_factor():
+    """Switch the second factor on, and show the recovery codes this one time."""
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return two_factor_setup(form, 422)
+    try:
+        codes = two_factor.confirm_enrolment(current_user, form.code.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.attach(error)
+        return two_factor_setup(form, error.status)
+    db.session.commit()
+    return render_template("account/recovery_codes.html", codes=codes)
+
+
+def two_factor_setup(form: CodeForm, status: int = 200):
+    """The page with, while setting up, the QR code and the secret as text."""
+    setting_up = current_user.totp_secret is not None and not current_user.has_two_factor
+    page = render_template(
+        "account/two_factor.html",
+        form=form,
+        qr_code=two_factor.qr_code(current_user) if setting_up else None,
+        secret=two_factor.grouped_secret(current_user) if setting_up else None,
+    )
+    return page, status
+
+
+# While staff have no second factor, these are all they may use.
+OPEN_TO_STAFF_WITHOUT_TWO_FACTOR = {
+    "static",
+    "auth.logout",
+    "auth.language",
+    "account.two_factor_page",
+    "account.start_two_factor",
+    "account.confirm_two_factor",
+    # Asked by load balancers and calendar apps, never by a person: no user is loaded for them.
+    "ops.healthz",
+    "ops.readyz",
+    "feeds.feed",
+}
+
+
+@bp.before_app_request
+def require_two_factor_for_staff():
+    """Send a manager or admin without a second factor to set one up, whatever they asked."""
+    if request.endpoint in OPEN_TO_STAFF_WITHOUT_TWO_FACTOR or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and current_user.needs_two_factor:
+        flash(_("施設職員と管理者は、2段階認証を設定してからご利用ください。"))
+        return redirect(url_for("account.two_factor_page"))
+    return None

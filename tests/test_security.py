@@ -1,0 +1,51 @@
+"""Security headers, caching of private pages, the production secret key."""
+
+import pytest
+
+from booking import create_app
+from booking.auth.models import Role
+from tests.conftest import booked, config_for, log_in
+
+
+def test_permissions_policy_denies_device_features(client):
+    policy = client.get("/login").headers["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment"):
+        assert f"{feature}=()" in policy
+
+
+def test_hsts_only_in_production(database_url):
+    production = create_app(config_for(database_url, PRODUCTION=True, SECRET_KEY="k" * 32))
+    development = create_app(config_for(database_url))
+    hsts = production.test_client().get("/login").headers["Strict-Transport-Security"]
+    assert hsts == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in development.test_client().get("/login").headers
+
+
+@pytest.mark.parametrize("key", [None, "", "short", "x" * 31])
+def test_production_refuses_a_short_secret_key(database_url, key):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config_for(database_url, PRODUCTION=True, SECRET_KEY=key))
+
+
+@pytest.mark.parametrize("path", ["/", "/reservations/", "/account", "/calendar", "/rooms/"])
+def test_a_signed_in_users_pages_are_not_stored(officer_client, path):
+    assert officer_client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_after_logout_and_for_strangers_the_login_page_may_be_cached(client):
+    assert client.get("/login").headers.get("Cache-Control") != "no-store"
+
+
+def test_exports_are_not_stored(officer_client, officer, room, now):
+    reservation = booked(room, officer)
+    response = officer_client.get(f"/reservations/{reservation.public_id}/calendar.ics")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_desk_csv_is_not_stored(client, make_user, facility, room, now):
+    manager = make_user(Role.MANAGER, facilities=[facility])
+    log_in(client, manager.email)
+    response = client.get(f"/manage/facilities/{facility.id}/schedule.csv?day=2025-04-08")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
