@@ -9,6 +9,7 @@ import recurring_ical_events
 import vobject
 from sqlalchemy import select
 
+from booking.audit import AuditEvent
 from booking.auth.models import Role
 from booking.extensions import db
 from booking.manage import services as desk
@@ -312,3 +313,26 @@ def test_development_prints_a_confirmation_with_its_attachment(app, room, office
     assert send_pass().sent == 1
     printed = capsys.readouterr().out
     assert "予約を受け付けました" in printed and "[attached: reservation.ics]" in printed
+
+
+def test_officers_choose_their_e_mails_on_their_account_page(app, client, officer, room, now):
+    log_in(client, officer.email)
+    page = client.get("/account").get_data(as_text=True)
+    assert "お知らせのメール" in page and 'name="wants_reminders" type="checkbox" value="y"' in page
+    token = csrf_token(client, "/account")
+    response = client.post("/account/mail", data={"csrf_token": token, "wants_reminders": "y"})
+    assert response.status_code == 302
+    db.session.refresh(officer)
+    assert (officer.wants_confirmations, officer.wants_reminders) == (False, True)
+    booked(room, officer, "10:00")
+    assert db.session.scalar(select(OutboxMessage.id)) is None  # no confirmation wanted
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.mail_choices"))
+    assert [e.details for e in events] == [{"changed": ["wants_confirmations"]}]
+
+
+def test_the_mail_choices_need_the_csrf_token(app, client, officer):
+    log_in(client, officer.email)
+    response = client.post("/account/mail", data={"wants_reminders": "y"})
+    assert response.status_code == 400
+    db.session.refresh(officer)
+    assert (officer.wants_confirmations, officer.wants_reminders) == (True, True)

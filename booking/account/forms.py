@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from booking.errors import DomainError
@@ -39,3 +39,16 @@ class PasswordChangeForm(FlaskForm):
             target.errors = [*target.errors, error.message]
         else:
             self.form_errors.append(error.message)
+
+
+class MailChoiceForm(FlaskForm):
+    """Which e-mails the officer wants; cancellations by the desk or the city always come."""
+
+    wants_confirmations = BooleanField(_l("自分で予約・変更・取り消しをした時の確認メール"))
+    wants_reminders = BooleanField(_l("面談の前の日のお知らせ（夕方）"))
+
+    def values(self) -> dict[str, bool]:
+        return {
+            "wants_confirmations": bool(self.wants_confirmations.data),
+            "wants_reminders": bool(self.wants_reminders.data),
+        }

@@ -3,6 +3,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from booking import audit
 from booking.auth import services as accounts
 from booking.auth import sessions
 from booking.auth.models import LoginSession, User
@@ -49,3 +50,12 @@ def change_password(user: User, current: str, new: str) -> None:
         log_event("password.change_refused", user.id)
         raise WrongCurrentPassword(_("今のパスワードが違います。"))
     accounts.set_password(user, new, by=user, keep=user.login_session)
+
+
+def choose_mail(user: User, choices: dict[str, bool]) -> None:
+    """Keep which e-mails the user wants; the audit event names what changed."""
+    changed = sorted(name for name, value in choices.items() if getattr(user, name) != value)
+    for name in changed:
+        setattr(user, name, choices[name])
+    if changed:
+        audit.record(user, "user.mail_choices", user, changed=changed)

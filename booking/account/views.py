@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking.account import services
-from booking.account.forms import PasswordChangeForm
+from booking.account.forms import MailChoiceForm, PasswordChangeForm
 from booking.auth import sessions, two_factor
 from booking.auth.forms import CodeForm
 from booking.errors import DomainError
@@ -44,6 +44,19 @@ def change_password():
     return redirect(url_for(".index"))
 
 
+@bp.post("/mail")
+@login_required
+def choose_mail():
+    """Which e-mails to receive."""
+    form = MailChoiceForm()
+    if not form.validate_on_submit():
+        return account_page(PasswordChangeForm(), 400)
+    services.choose_mail(current_user, form.values())
+    db.session.commit()
+    flash(_("お知らせのメールの設定を保存しました。"))
+    return redirect(url_for(".index", _anchor="mail"))
+
+
 def account_page(form: PasswordChangeForm, status: int = 200):
     """/account with the password form as it stands."""
     config = current_app.config
@@ -53,6 +66,7 @@ def account_page(form: PasswordChangeForm, status: int = 200):
     page = render_template(
         "account/index.html",
         form=form,
+        mail=MailChoiceForm(obj=current_user),
         sessions=open_sessions,
         this_session=current_user.login_session,
     )
