@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := booking
 
-.PHONY: run test format bench translations messages clean
+.PHONY: run test format bench load translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ test: $(VENV)/.installed-dev translations
 # a run on TEST_DATABASE_URL.
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Locust against gunicorn on TEST_DATABASE_URL (PostgreSQL), at growing user counts, bounded
+# in time (LOAD_ARGS="--users 10,25 --seconds 30" for a shorter run).
+load: $(VENV)/.installed-dev translations
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
