@@ -80,3 +80,4 @@ def init_app(app: Flask) -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         security_log.addHandler(handler)
+        security_log.propagate = False  # once, even if logging is configured later
