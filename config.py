@@ -46,6 +46,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=env_int("SESSION_HOURS", 14))
     SESSION_IDLE = timedelta(hours=env_int("SESSION_IDLE_HOURS", 4))
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+    # __Host-: the browser keeps it only if Secure, for Path=/ and without a Domain.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -61,9 +61,11 @@ MIN_SECRET_KEY_BYTES = 32
 def ensure_secret_key(app: Flask) -> None:
     """Production must set a long SECRET_KEY; development generates one once and keeps it."""
     key = app.config.get("SECRET_KEY")
-    if app.config["PRODUCTION"] and len(str(key or "").encode()) < MIN_SECRET_KEY_BYTES:
+    if app.config["PRODUCTION"] and (
+        len(str(key or "").encode()) < MIN_SECRET_KEY_BYTES or "change-me" in str(key)
+    ):
         raise RuntimeError(
-            f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_BYTES} bytes when "
+            f"SECRET_KEY must be set, to a secret of at least {MIN_SECRET_KEY_BYTES} bytes, when "
             "APP_ENV=production: python3 -c 'import secrets; print(secrets.token_hex(32))'"
         )
     if key:

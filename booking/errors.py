@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from booking.extensions import login_manager
+from booking.security import log_event
 
 
 class DomainError(Exception):
@@ -143,6 +144,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
+        log_event("csrf.refused")  # a page kept too long, or a request forged elsewhere
         return render_error(
             400, _("画面の有効期限が切れたか、送信が正しくありません。もう一度操作してください。")
         )

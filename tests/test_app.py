@@ -83,6 +83,12 @@ def test_production_refuses_to_start_without_secret_key(database_url):
         create_app(config_for(database_url, SECRET_KEY=None, PRODUCTION=True))
 
 
+def test_production_refuses_the_example_files_placeholder_key(database_url):
+    placeholder = "change-me-to-64-random-hex-characters-from-secrets.token_hex-32"
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config_for(database_url, SECRET_KEY=placeholder, PRODUCTION=True))
+
+
 def test_production_cookies_are_secure(monkeypatch):
     import importlib
 
@@ -93,6 +99,7 @@ def test_production_cookies_are_secure(monkeypatch):
     reloaded = importlib.reload(config)
     try:
         assert reloaded.Config.SESSION_COOKIE_SECURE is True
+        assert reloaded.Config.SESSION_COOKIE_NAME == "__Host-session"
         assert reloaded.Config.PRODUCTION is True
     finally:
         monkeypatch.delenv("APP_ENV")

@@ -62,6 +62,9 @@ def test_nginx_keeps_feed_tokens_out_of_its_log_and_compresses_calendars():
     assert feeds and "access_log off;" in feeds.group(1)
     assert re.search(r"gzip_types[^;]*text/calendar", server)
     assert "X-Forwarded-For" in server and "X-Forwarded-Proto" in server
+    plain = server.split("listen 443")[0]  # the port 80 server: a feed token is refused there
+    assert re.search(r"location /feeds/ \{[^}]*return 404;", plain)
+    assert "ssl_ciphers ECDHE" in server
 
 
 def unit(path: Path) -> configparser.ConfigParser:

@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import ssl
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -283,3 +284,29 @@ def test_on_postgresql_a_commit_wakes_the_waiting_worker(app, backend, now):
     started = time.monotonic()
     wait()
     assert time.monotonic() - started < 30  # woken by the commit, not by the minute's end
+
+
+@pytest.mark.parametrize("setting", ["MAIL_USE_TLS", "MAIL_USE_SSL"])
+def test_tls_to_the_mail_server_checks_its_certificate(app, now, monkeypatch, setting):
+    contexts = []
+
+    class Recorder:
+        def __init__(self, *_args, context=None, **_kwargs):
+            contexts.append(context)
+
+        def starttls(self, context=None):
+            contexts.append(context)
+
+        def sendmail(self, *_args):
+            pass
+
+        def quit(self):
+            pass
+
+    monkeypatch.setattr(sender.smtplib, "SMTP", Recorder)
+    monkeypatch.setattr(sender.smtplib, "SMTP_SSL", Recorder)
+    app.config.update(MAIL_SERVER="mail.example.jp", **{setting: True})
+    queued()
+    assert send_pass() == sender.Pass(sent=1)
+    used = [c for c in contexts if c is not None]
+    assert used and all(c.verify_mode == ssl.CERT_REQUIRED and c.check_hostname for c in used)

@@ -81,3 +81,12 @@ def test_password_changes_and_ended_sessions_are_logged(app, officer_client, off
     names = [e["event"] for e in security_log()]
     assert "password.change" in names and "sessions.end_others" in names
     assert "a fresh spring morning" not in security_log.text()
+
+
+def test_a_refused_csrf_token_is_a_security_event(app, client, caplog):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with caplog.at_level("INFO", logger="booking.security"):
+        response = client.post("/login", data={"email": "a@example.jp", "password": "x"})
+    assert response.status_code == 400
+    assert "event=csrf.refused" in caplog.text
+    assert "a@example.jp" not in caplog.text

@@ -10,6 +10,7 @@ from booking.auth import sessions, two_factor
 from booking.auth.forms import CodeForm
 from booking.errors import DomainError
 from booking.extensions import db, limiter
+from booking.security import log_event
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -159,6 +160,7 @@ def require_two_factor_for_staff():
     if request.endpoint in OPEN_TO_STAFF_WITHOUT_TWO_FACTOR or request.endpoint is None:
         return None
     if current_user.is_authenticated and current_user.needs_two_factor:
+        log_event("two_factor.required", current_user.id)
         flash(_("施設職員と管理者は、2段階認証を設定してからご利用ください。"))
         return redirect(url_for("account.two_factor_page"))
     return None

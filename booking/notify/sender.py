@@ -8,6 +8,7 @@ server is talked to. Two senders never claim the same row while its lease runs.
 import contextlib
 import secrets
 import smtplib
+import ssl
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -214,11 +215,17 @@ class SMTPTransport:
 
     def __enter__(self):
         config = self.config
-        kind = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+        # A TLS connection checks the server's certificate and name.
+        verified = ssl.create_default_context()
         try:
-            self.smtp = kind(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
+            if config["MAIL_USE_SSL"]:
+                self.smtp = smtplib.SMTP_SSL(
+                    config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20, context=verified
+                )
+            else:
+                self.smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
             if config["MAIL_USE_TLS"]:
-                self.smtp.starttls()
+                self.smtp.starttls(context=verified)
             if config["MAIL_USERNAME"]:
                 self.smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         except (OSError, smtplib.SMTPException) as error:
