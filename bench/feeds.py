@@ -6,6 +6,8 @@
    alternated. Target: at most 1.5x.
 2. Revalidation: the same GET with If-None-Match, answered 304, against a trivial Flask
    endpoint, alternated. Target: at most 3x. Also shown for an officer's own feed (25 events).
+3. The same GET without validators once its body is kept by ETag (FEED_CACHE_URL), against
+   its 304, alternated. Target: at most 2x (the 200 reads the kept body, builds nothing).
 
 Run alone with ``.venv/bin/python -m bench.feeds [--postgresql]``; ``run()`` gives the lines.
 With --postgresql the schema of TEST_DATABASE_URL is dropped and made again.
@@ -52,6 +54,7 @@ BUILD_REPS = 5
 REVALIDATION_REPS = 300
 BUILD_TARGET = 1.5
 REVALIDATION_TARGET = 3.0
+KEPT_TARGET = 2.0  # "a 200 for unchanged data costs about what a 304 costs"
 
 
 def median_ms(samples: list[float]) -> float:
@@ -62,9 +65,14 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def make_app(url: str):
+def make_app(url: str, **config):
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            **config,
+        }
     )
     app.add_url_rule("/_bench/ok", "bench_ok", lambda: "ok")
     return app
@@ -207,8 +215,25 @@ def measure_revalidation(client, path: str) -> tuple[list[float], list[float]]:
     return trivial, revalidated
 
 
-def measure(name: str, url: str) -> list[str]:
-    app = make_app(url)
+def measure_kept(client, path: str) -> tuple[list[float], list[float]]:
+    """Full GETs answered from the kept body, alternated with 304s of the same feed."""
+    etag = client.get(path).headers["ETag"]
+    kept, revalidated = [], []
+    for rep in range(REVALIDATION_REPS + 20):
+        started = time.perf_counter()
+        expect(client.get(path), 200)
+        middle = time.perf_counter()
+        expect(client.get(path, headers={"If-None-Match": etag}), 304)
+        finished = time.perf_counter()
+        if rep >= 20:
+            kept.append(middle - started)
+            revalidated.append(finished - middle)
+    return kept, revalidated
+
+
+def measure(name: str, url: str, cache_folder: str) -> list[str]:
+    app = make_app(url, FEED_CACHE_URL="off")  # builds every time: what a build costs
+    kept_app = make_app(url, FEED_CACHE_URL=cache_folder)
     booking.timeutil.frozen_now = NOW
     try:
         with app.app_context():
@@ -218,11 +243,24 @@ def measure(name: str, url: str) -> list[str]:
         first, feed, bare = measure_build(app, client, facility_path)
         facility_trivial, facility_304 = measure_revalidation(client, facility_path)
         own_trivial, own_304 = measure_revalidation(client, own_path)
+        kept = measure_kept(kept_app.test_client(), facility_path)
         with app.app_context():
             db.engine.dispose()
     finally:
         booking.timeutil.frozen_now = None
-    return report(name, first, feed, bare, (facility_trivial, facility_304, own_trivial, own_304))
+    revalidations = (facility_trivial, facility_304, own_trivial, own_304)
+    return report(name, first, feed, bare, revalidations) + report_kept(*kept)
+
+
+def report_kept(kept: list[float], revalidated: list[float]) -> list[str]:
+    ratio = median_ms(kept) / median_ms(revalidated)
+    return [
+        "3. Unchanged feed fetched whole, its body kept by ETag (FEED_CACHE_URL), alternated"
+        " with its 304:",
+        f"   facility feed, {EVENTS:,} events: 200 median {median_ms(kept):.3f} ms, 304"
+        f" {median_ms(revalidated):.3f} ms, ratio {ratio:.1f}x   target <= {KEPT_TARGET:g}x"
+        f"   {verdict(ratio <= KEPT_TARGET)}",
+    ]
 
 
 def report(name, first, feed, bare, revalidations) -> list[str]:
@@ -264,10 +302,10 @@ def reset_postgresql(url: str) -> None:
 def run(postgresql_url: str | None = None) -> list[str]:
     """The feed figures on SQLite, and on ``postgresql_url`` too when given."""
     with tempfile.TemporaryDirectory(prefix="feeds-bench-") as tmp:
-        lines = measure("SQLite", f"sqlite:///{tmp}/feeds.sqlite3")
-    if postgresql_url:
-        reset_postgresql(postgresql_url)
-        lines += ["", *measure("PostgreSQL", postgresql_url)]
+        lines = measure("SQLite", f"sqlite:///{tmp}/feeds.sqlite3", f"{tmp}/sqlite")
+        if postgresql_url:
+            reset_postgresql(postgresql_url)
+            lines += ["", *measure("PostgreSQL", postgresql_url, f"{tmp}/postgresql")]
     return lines
 
 
