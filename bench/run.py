@@ -12,6 +12,7 @@ the fifteen rooms, booking POSTs and a trivial endpoint. It prints:
 3. the availability time at 10k, 100k and 1M reservations, and the ratio 1M / 10k;
 4. the calendar feed figures (bench/feeds.py);
 5. the outbox sender's throughput into a local SMTP server (bench/mail.py);
+6. with --postgresql --national, the pages at national size (bench/national.py);
 
 and what a booking POST is made of (SQL statements and their query plans, time in SQLite,
 the cost of a durable commit on this disk), to explain a missed target.
@@ -45,7 +46,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 import booking.timeutil
-from bench import feeds, mail
+from bench import feeds, mail, national
 from booking import create_app
 from booking.auth.models import User
 from booking.auth.services import hasher
@@ -742,6 +743,10 @@ def main() -> int:
     parser.add_argument("--postgresql", action="store_true", help="also run on TEST_DATABASE_URL")
     parser.add_argument("--reps", type=int, default=200, help="booking POSTs and trivial GETs")
     parser.add_argument("--availability-reps", type=int, default=40, help="calls per table size")
+    parser.add_argument(
+        "--national", action="store_true", help="with --postgresql: the pages at national size"
+    )
+    parser.add_argument("--national-reservations", type=int, default=6_000_000)
     args = parser.parse_args()
 
     needed = (len(SIZES) + 1) * (args.reps + 6)
@@ -776,6 +781,12 @@ def main() -> int:
     print(f"5. The outbox sender, one sender into a local SMTP server ({mail.MESSAGES:,} each)")
     for line in mail.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
         print(line)
+    if args.national and args.postgresql and os.environ.get("TEST_DATABASE_URL"):
+        print()
+        print(f"6. The pages at national size: {national.BASE:,} -> {args.national_reservations:,}")
+        url = os.environ["TEST_DATABASE_URL"]
+        for line in national.run(url, args.national_reservations):
+            print(line)
     print(
         f"total bench time: {time.perf_counter() - started:.0f} s;"
         f" load average {os.getloadavg()[0]:.1f} at the end"
