@@ -12,6 +12,7 @@ from booking.feeds import views as feeds
 from booking.manage import views as manage
 from booking.ops import requests
 from booking.ops import views as ops
+from booking.reports import views as reports
 from booking.reservations import views as reservations
 from booking.rooms import views as rooms
 from config import Config
@@ -25,7 +26,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     ensure_secret_key(app)
     requests.init_app(app)  # first, so that every request has its id and its log line
     extensions.init_app(app)
-    for blueprint in (auth.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp, admin.bp, ops.bp):
+    for blueprint in (
+        auth.bp,
+        rooms.bp,
+        reservations.bp,
+        feeds.bp,
+        manage.bp,
+        admin.bp,
+        reports.bp,
+        ops.bp,
+    ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)

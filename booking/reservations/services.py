@@ -162,6 +162,7 @@ def cancel(
         return
     reservation.status = Status.CANCELLED
     reservation.cancel_reason = reason
+    reservation.cancelled_by_id = by.id
     reservation.touch()
     audit.record(by, "reservation.cancel", reservation)
     if notice:
