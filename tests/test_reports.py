@@ -1,8 +1,9 @@
 """Usage reports: every figure of a known month, small-count suppression, who sees what,
-exports, charts, the command, and a constant number of queries."""
+exports, charts, the command, a constant number of queries; the page in a browser."""
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, time, timedelta
 
@@ -19,7 +20,8 @@ from booking.reservations import services as reservations
 from booking.reservations.models import ProbationOfficer, Reservation
 from booking.rooms.models import Closure, Facility, FacilityKind, FeeBasis, OpeningHours, Room, Ward
 from booking.timeutil import TOKYO, at_tokyo
-from tests.conftest import log_in
+from tests.conftest import ARTIFACTS, PHONE, browser_log_in, log_in
+from tests.test_browser_accessibility import serious_violations
 
 MAY = month(2025, 5)
 AFTER_MAY = datetime(2025, 6, 1, 12, tzinfo=TOKYO)
@@ -467,3 +469,50 @@ def test_report_month_command(app, may, facility, tmp_path):
     assert [cell.value for cell in sheet[2]] == ["テスト区役所", *FACILITY_ROW]
     bad = runner.invoke(args=["report", "month", "May"])
     assert bad.exit_code != 0 and "2025-04" in bad.output
+
+
+# --- in a browser -----------------------------------------------------------------------------
+
+DESK = {"width": 1280, "height": 900}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("name", "viewport"), [("375", PHONE), ("1280", DESK)])
+def test_report_page_is_axe_clean_without_sideways_scrolling(
+    chromium, live_server, may, make_user, name, viewport
+):
+    make_user(Role.ADMIN, email="admin@example.jp")
+    context = chromium.new_context(viewport=viewport, base_url=live_server, locale="ja-JP")
+    page = context.new_page()
+    browser_log_in(page, "admin@example.jp")
+    page.goto("/reports/?month=2025-05")
+    assert page.locator("svg.chart title").count() == 2
+    assert page.get_by_role("img", name=re.compile("月ごとの予約件数")).is_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"report-{name}.png"), full_page=True)
+    axe_context = chromium.new_context(
+        viewport=viewport, base_url=live_server, locale="ja-JP", bypass_csp=True
+    )
+    axe_page = axe_context.new_page()
+    browser_log_in(axe_page, "admin@example.jp")
+    axe_page.goto("/reports/?month=2025-05")
+    assert serious_violations(axe_page) == []
+    axe_context.close()
+    context.close()
+
+
+@pytest.mark.browser
+def test_a_facilitys_month_prints_on_one_a4_page(chromium, live_server, may, facility, manager):
+    context = chromium.new_context(base_url=live_server)
+    page = context.new_page()
+    browser_log_in(page, manager.email)
+    page.goto(f"/reports/facilities/{facility.id}/print?month=2025-05")
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = page.pdf(path=str(ARTIFACTS / "report-month-a4.pdf"), prefer_css_page_size=True)
+    context.close()
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert len(boxes) == 1  # one page
+    width, height = (float(number) for number in boxes[0])
+    assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points

@@ -33,7 +33,7 @@ def svg(width: int, height: int, title: str, chart_id: str) -> ET.Element:
 
 
 def text(parent: ET.Element, x: float, y: float, content: str, **attributes) -> None:
-    base = {"x": f"{x:g}", "y": f"{y:g}", "font-size": "14", "fill": INK}
+    base = {"x": f"{x:g}", "y": f"{y:g}", "font-size": "16", "fill": INK}
     ET.SubElement(parent, "text", base | attributes).text = content
 
 
@@ -68,7 +68,7 @@ def bar_chart(title: str, bars: list[tuple[str, Count]], chart_id: str = "bars")
                 middle,
                 bottom - 8,
                 suppressed_text(),
-                **{"text-anchor": "middle", "font-size": "12"},
+                **{"text-anchor": "middle", "font-size": "14"},
             )
             continue
         tall = (bottom - top) * count.n / highest
@@ -132,7 +132,7 @@ def heat_cell(root, x: float, y: float, size: tuple[int, int], count: Count, hig
         y + size[1] * 0.65,
         label,
         fill=colour,
-        **{"text-anchor": "middle", "font-size": "13"},
+        **{"text-anchor": "middle", "font-size": "15"},
     )
 
 
