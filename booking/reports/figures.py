@@ -96,9 +96,3 @@ class Figures:
             officers.shown(divisor),
             *(self.count(name).shown(divisor) for name in COUNTS[1:]),
         ]
-
-
-def combined(parts: list[Figures], whole: Figures) -> Figures:
-    """``whole`` (counted in SQL over the same rows) with the parts' opening minutes."""
-    whole.opening = sum(part.opening for part in parts)
-    return whole

@@ -14,7 +14,7 @@ from booking.auth.models import User
 from booking.errors import NotAllowed
 from booking.extensions import db
 from booking.reports import queries
-from booking.reports.figures import FIGURE_HEADINGS, Count, Figures, combined
+from booking.reports.figures import FIGURE_HEADINGS, Count, Figures
 from booking.reports.hours import opening_minutes
 from booking.reports.periods import Period, fiscal_year, fiscal_year_of, months_of
 from booking.reservations.models import Reservation
@@ -117,7 +117,7 @@ class Scope:
         (row,) = queries.figures(
             None, self.period.starts_at, self.period.ends_at, self.room_ids, self.now
         )
-        return combined([self.room_figures(room, {}) for room in self.rooms], Figures.of(row))
+        return Figures.of(row, opening=sum(self.opening.values()))
 
     def room_figures(self, room: Room, counted: dict) -> Figures:
         figures = counted.get(room.id) or Figures()
