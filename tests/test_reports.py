@@ -325,6 +325,7 @@ PAGES = [
     "/reports/report.xlsx?month=2025-05&facility={id}",
     "/reports/facilities/{id}/print?month=2025-05",
     "/reports/trial?facility={id}&date=2025-05-15&days=14",
+    "/reports/trial.csv?facility={id}&date=2025-05-15&days=14",
 ]
 
 
@@ -426,6 +427,16 @@ def test_xlsx_opens_with_the_same_numbers_as_the_page(app, may, facility, manage
     facilities = workbook.worksheets[0]
     assert facilities["A2"].value == "'=cmd|' /C calc'!A0" and facilities["A2"].data_type == "s"
     assert [cell.value for cell in facilities[2]][1:] == FACILITY_ROW
+
+
+def test_trial_as_csv(app, may, facility, manager):
+    response = client_for(app, manager).get(
+        f"/reports/trial.csv?facility={facility.id}&date=2025-05-15&days=14"
+    )
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["施設", "期間", "予約件数"]
+    assert rows[1][:4] == ["テスト区役所", "2025-05-01〜2025-05-14", "6", "7.5"]
+    assert client_for(app, manager).get("/reports/trial.csv").status_code == 400
 
 
 def test_one_table_as_csv(app, may, facility, manager):

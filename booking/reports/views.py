@@ -3,8 +3,10 @@
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from booking.errors import InvalidInput
 from booking.extensions import db
 from booking.reports import charts, export, forms, services
 from booking.rooms.models import Facility
@@ -100,16 +102,22 @@ def print_month(facility_id: int):
     return render_template("reports/print.html", report=report, facility=facility)
 
 
+def chosen_trial() -> tuple[forms.TrialQuery | None, services.Table | None]:
+    """The trial comparison the query string asks for, if the user may see that facility."""
+    services.ensure_may_see(current_user)
+    query = forms.trial_query(request.args, TRIAL_STARTED)
+    if query is None:
+        return None, None
+    facility = db.get_or_404(Facility, query.facility_id)
+    services.ensure_may_see(current_user, facility)
+    return query, services.trial(facility, query.split, query.days, now_utc())
+
+
 @bp.get("/trial")
 @login_required
 def trial():
     """A facility's figures before and after a date, beside the average support center."""
-    services.ensure_may_see(current_user)
-    query, table = forms.trial_query(request.args, TRIAL_STARTED), None
-    if query is not None:
-        facility = db.get_or_404(Facility, query.facility_id)
-        services.ensure_may_see(current_user, facility)
-        table = services.trial(facility, query.split, query.days, now_utc())
+    query, table = chosen_trial()
     return render_template(
         "reports/trial.html",
         table=table,
@@ -117,3 +125,14 @@ def trial():
         choices=services.visible_facilities(current_user),
         default_split=TRIAL_STARTED,
     )
+
+
+@bp.get("/trial.csv")
+@login_required
+def trial_csv():
+    """The trial comparison as CSV for Excel."""
+    query, table = chosen_trial()
+    if table is None:
+        raise InvalidInput(_("施設の指定が正しくありません。"))
+    name = f"trial-{query.facility_id}-{query.split.isoformat()}.csv"
+    return download(export.csv_bytes([table]), "text/csv", name)
