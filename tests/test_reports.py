@@ -4,14 +4,19 @@ exports, charts, the command, a constant number of queries; the page in a browse
 import csv
 import io
 import re
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, time, timedelta
 
+import flask_migrate
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
-from booking.auth.models import Role
+from booking import create_app
+from booking.audit import AuditEvent
+from booking.auth.models import Role, User
 from booking.extensions import db
 from booking.reports import export, queries, services
 from booking.reports.periods import fiscal_year, month
@@ -20,8 +25,9 @@ from booking.reservations import services as reservations
 from booking.reservations.models import ProbationOfficer, Reservation
 from booking.rooms.models import Closure, Facility, FacilityKind, FeeBasis, OpeningHours, Room, Ward
 from booking.timeutil import TOKYO, at_tokyo
-from tests.conftest import ARTIFACTS, PHONE, browser_log_in, log_in
+from tests.conftest import ARTIFACTS, PHONE, browser_log_in, config_for, log_in
 from tests.test_browser_accessibility import serious_violations
+from tests.test_migrations import empty_database  # noqa: F401 (a fixture)
 
 MAY = month(2025, 5)
 AFTER_MAY = datetime(2025, 6, 1, 12, tzinfo=TOKYO)
@@ -527,3 +533,76 @@ def test_a_facilitys_month_prints_on_one_a4_page(chromium, live_server, may, fac
     assert len(boxes) == 1  # one page
     width, height = (float(number) for number in boxes[0])
     assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points
+
+
+# --- the migration ------------------------------------------------------------------------------
+
+
+def test_migration_fills_who_cancelled_from_the_audit_events(empty_database):  # noqa: F811
+    """Cancellations made before the column existed are told apart by their audit events."""
+    app = create_app(config_for(empty_database))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0011_statement_calendar_bumps")
+        ids = write_one_cancellation()
+        flask_migrate.upgrade()
+        cancelled_by = db.session.scalars(
+            sa.select(Reservation.cancelled_by_id).order_by(Reservation.id)
+        ).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert cancelled_by == [ids["desk"], None]
+
+
+def write_one_cancellation() -> dict:
+    """As 0011 stored them: one reservation cancelled by the desk, one still active."""
+    run = db.session.execute
+    facility = run(
+        sa.insert(Facility.__table__).values(
+            code="f",
+            ward="chuo",
+            name_ja="f",
+            name_en="f",
+            address="a",
+            kind="support_center",
+            fee_basis="full_exemption",
+            bookable_from=date(2020, 1, 1),
+        )
+    ).inserted_primary_key[0]
+    room = run(
+        sa.insert(Room.__table__).values(facility_id=facility, code="r", name_ja="r", name_en="r")
+    ).inserted_primary_key[0]
+    ids = {}
+    for name in ("officer", "desk"):
+        ids[name] = run(
+            sa.insert(User.__table__).values(
+                email=f"{name}@example.jp", name=name, role="officer", password_hash="x"
+            )
+        ).inserted_primary_key[0]
+    for day, status in ((date(2025, 5, 1), "cancelled"), (date(2025, 5, 2), "active")):
+        starts_at = tokyo_at(day, "10:00")
+        public_id = uuid.uuid4()
+        run(
+            sa.insert(Reservation.__table__).values(
+                public_id=public_id,
+                room_id=room,
+                officer_id=ids["officer"],
+                created_by_id=ids["officer"],
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=1),
+                blocks_until=starts_at + timedelta(hours=1),
+                status=status,
+            )
+        )
+        for actor in ("officer", "desk"):  # the latest event is the cancellation's
+            run(
+                sa.insert(AuditEvent.__table__).values(
+                    at=AFTER_MAY,
+                    actor_id=ids[actor],
+                    action="reservation.cancel",
+                    object_type="reservation",
+                    object_id=str(public_id),
+                    details={},
+                )
+            )
+    db.session.commit()
+    return ids
