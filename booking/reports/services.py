@@ -19,7 +19,7 @@ from booking.reports.hours import opening_minutes
 from booking.reports.periods import Period, fiscal_year, fiscal_year_of, months_of
 from booking.reservations.models import Reservation
 from booking.rooms.models import Facility, FacilityKind, Room
-from booking.templating import weekday_name
+from booking.templating import locale_code, weekday_name
 
 
 def ensure_may_see(user: User, facility: Facility | None = None) -> None:
@@ -125,9 +125,12 @@ class Scope:
         return figures
 
     def by_room(self) -> Table:
-        counted = self.grouped(Reservation.room_id)
+        counted, locale = self.grouped(Reservation.room_id), locale_code()
         rows = [
-            [f"{room.facility.name_ja}／{room.name_ja}", *self.room_figures(room, counted).cells()]
+            [
+                f"{room.facility.name(locale)}／{room.name(locale)}",
+                *self.room_figures(room, counted).cells(),
+            ]
             for room in self.rooms
         ]
         return Table("rooms", _("部屋ごと"), figure_header(_("施設／部屋")), rows)
@@ -141,7 +144,7 @@ class Scope:
         for facility in unique(room.facility for room in self.rooms):
             figures = counted.get(facility.id) or Figures()
             figures.opening = self.opening_of(lambda room, f=facility: room.facility_id == f.id)
-            rows.append([facility.name_ja, *figures.cells()])
+            rows.append([facility.name(locale_code()), *figures.cells()])
         rows.append([_("合計"), *self.total().cells()])
         return Table("facilities", _("施設ごと"), figure_header(_("施設")), rows)
 
@@ -149,7 +152,7 @@ class Scope:
         counted = self.grouped(Facility.ward)
         rows = []
         for ward in sorted({room.facility.ward for room in self.rooms}, key=lambda w: w.order):
-            figures = counted.get(ward) or counted.get(ward.value) or Figures()
+            figures = counted.get(ward) or Figures()
             figures.opening = self.opening_of(lambda room, w=ward: room.facility.ward is w)
             rows.append([ward.label, *figures.cells()])
         return Table("wards", _("区ごと"), figure_header(_("区")), rows)
@@ -237,7 +240,7 @@ def trial(facility: Facility, split: date, days: int, now: datetime) -> Table:
     )
     rows = []
     for name, facilities in (
-        (facility.name_ja, [facility]),
+        (facility.name(locale_code()), [facility]),
         (_("サポートセンターの平均"), centers),
     ):
         for period in (before, after):
@@ -246,7 +249,7 @@ def trial(facility: Facility, split: date, days: int, now: datetime) -> Table:
             rows.append([name, period_text, *figures.cells(divisor=max(open_count, 1))])
     title = _(
         "試行の比較：%(name)s（%(date)sの前後%(days)d日）",
-        name=facility.name_ja,
+        name=facility.name(locale_code()),
         date=split.isoformat(),
         days=days,
     )
