@@ -12,7 +12,9 @@ the fifteen rooms, booking POSTs and a trivial endpoint. It prints:
 3. the availability time at 10k, 100k and 1M reservations, and the ratio 1M / 10k;
 4. the calendar feed figures (bench/feeds.py);
 5. the outbox sender's throughput into a local SMTP server (bench/mail.py);
-6. with --postgresql --national, the pages at national size (bench/national.py);
+6. a fiscal year's city-wide usage report at 100,000 to 6,000,000 reservations, as ratios to
+   the one at 100,000 (bench/reports.py);
+7. with --postgresql --national, the pages at national size (bench/national.py);
 
 and what a booking POST is made of (SQL statements and their query plans, time in SQLite,
 the cost of a durable commit on this disk), to explain a missed target.
@@ -46,7 +48,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 import booking.timeutil
-from bench import feeds, mail, national
+from bench import feeds, mail, national, reports
 from booking import create_app
 from booking.auth.models import User
 from booking.auth.services import hasher
@@ -781,9 +783,13 @@ def main() -> int:
     print(f"5. The outbox sender, one sender into a local SMTP server ({mail.MESSAGES:,} each)")
     for line in mail.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
         print(line)
+    print()
+    print(f"6. A fiscal year's city-wide usage report ({reports.YEAR.label}) as the table grows")
+    for line in reports.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
+        print(line)
     if args.national and args.postgresql and os.environ.get("TEST_DATABASE_URL"):
         print()
-        print(f"6. The pages at national size: {national.BASE:,} -> {args.national_reservations:,}")
+        print(f"7. The pages at national size: {national.BASE:,} -> {args.national_reservations:,}")
         url = os.environ["TEST_DATABASE_URL"]
         for line in national.run(url, args.national_reservations):
             print(line)

@@ -15,6 +15,7 @@ from booking.feeds import views as feeds
 from booking.manage import views as manage
 from booking.ops import requests
 from booking.ops import views as ops
+from booking.reports import views as reports
 from booking.reservations import views as reservations
 from booking.rooms import views as rooms
 from config import Config
@@ -32,7 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     inputs.init_app(app)
     extensions.init_app(app)
     blueprints = (auth.bp, account.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp, admin.bp)
-    for blueprint in (*blueprints, ops.bp):
+    for blueprint in (*blueprints, reports.bp, ops.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)

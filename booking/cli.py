@@ -17,6 +17,7 @@ from booking.feeds.cli import feeds
 from booking.notify.cli import mail
 from booking.ops import backup
 from booking.ops.national import demo
+from booking.reports.cli import report
 from booking.rooms.models import Facility
 from booking.rooms.seed import seed_rooms
 from booking.safety.cli import safety
@@ -151,4 +152,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(safety)
     app.cli.add_command(mail)
     app.cli.add_command(demo)
+    app.cli.add_command(report)
     backup.init_app()

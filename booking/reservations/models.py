@@ -125,6 +125,8 @@ class Reservation(db.Model):
     checked_in_at: Mapped[datetime | None]
     checked_out_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    # The officer, or the desk or city on their behalf: reports count the two apart.
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     overdue_notified_at: Mapped[datetime | None]
     not_arrived_notified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
@@ -142,6 +144,7 @@ class Reservation(db.Model):
         UniqueConstraint("created_by_id", "idempotency_key"),
         Index("ix_reservation_room_starts", "room_id", "starts_at"),
         Index("ix_reservation_officer_starts", "officer_id", "starts_at"),
+        Index("ix_reservation_starts_at", "starts_at"),
     )
 
     @property

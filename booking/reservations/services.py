@@ -170,6 +170,7 @@ def cancel(
     rules.ensure_not_started(reservation, now_utc())
     reservation.status = Status.CANCELLED
     reservation.cancel_reason = reason
+    reservation.cancelled_by_id = by.id
     reservation.touch()
     audit.record(by, "reservation.cancel", reservation)
     if notice:

@@ -1,14 +1,14 @@
 """place versions of rooms: a rename moves each event's SEQUENCE and LAST-MODIFIED
 
 Revision ID: 0013_place_versions
-Revises: 0011_statement_calendar_bumps
+Revises: 0012_report_indexes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_place_versions"
-down_revision = "0011_statement_calendar_bumps"
+down_revision = "0012_report_indexes"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Usage reports for the city: aggregates over a month or a fiscal year, never a person."""
