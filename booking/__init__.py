@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from booking import cli, errors, extensions, security, templating
+from booking import catalogs, cli, compression, errors, extensions, security, templating
 from booking.admin import views as admin
 from booking.auth import views as auth
 from booking.feeds import cache as feed_cache
@@ -24,7 +24,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_object(Config)
     app.config.update(overrides or {})
     ensure_secret_key(app)
+    catalogs.compile_stale()
     requests.init_app(app)  # first, so that every request has its id and its log line
+    compression.init_app(app)  # next, so that it runs after every other hook
     extensions.init_app(app)
     for blueprint in (auth.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp, admin.bp, ops.bp):
         app.register_blueprint(blueprint)
