@@ -2,7 +2,7 @@
 
 import unicodedata
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -106,12 +106,12 @@ class ReservationForm(FlaskForm):
     )
     second_officer = BooleanField(_l("もう一人の保護司が同席する"))
     probation_officer = ChoiceRadioField(
-        _l("保護観察官"),
+        _l("保護観察官（保護観察所の職員）の参加"),
         choices=[SelectChoice(p.value, p.label) for p in ProbationOfficer],
         default=ProbationOfficer.NONE.value,
     )
     notify_desk = BooleanField(_l("来館したことを窓口に伝えてほしい"))
-    caution = BooleanField(_l("慎重な対応が必要（理由は書きません）"))
+    caution = BooleanField(_l("職員に特に気をつけて見守ってほしい（理由は書きません）"))
     desk_note = TextAreaField(
         _l("窓口へのメモ"),
         validators=[
@@ -145,12 +145,26 @@ class ReservationForm(FlaskForm):
     def __init__(self, room: Room, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.minutes.choices = [
-            SelectChoice(m, _l("%(n)d分", n=m))
+            SelectChoice(m, self.length_label(m))
             for m in DURATIONS
             if room.min_minutes <= m <= room.max_minutes
         ]
         if not self.idempotency_key.data:
             self.idempotency_key.data = uuid.uuid4().hex
+
+    def length_label(self, minutes: int) -> str:
+        """60分, or 60分（15:00まで） once the start is known, so the end needs no sums."""
+        if not isinstance(self.start.data, time):
+            return _l("%(n)d分", n=minutes)
+        end = datetime.combine(date.min, self.start.data) + timedelta(minutes=minutes)
+        return _l("%(n)d分（%(end)sまで）", n=minutes, end=f"{end.hour}:{end.minute:02d}")
+
+    def span(self) -> tuple[time, time] | None:
+        """The start and end the officer chose (14:00〜15:00), when both are given."""
+        if not isinstance(self.start.data, time) or not isinstance(self.minutes.data, int):
+            return None
+        end = datetime.combine(date.min, self.start.data) + timedelta(minutes=self.minutes.data)
+        return self.start.data, end.time()
 
     def validate_idempotency_key(self, field) -> None:
         if field.data and not (len(field.data) <= 64 and field.data.isalnum()):
