@@ -1,13 +1,16 @@
 """Booking, changing and cancelling reservations, and the officer's own list."""
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking.auth.services import safe_next
-from booking.errors import DomainError
+from booking.errors import Conflict, DomainError
 from booking.extensions import db
 from booking.reservations import queries, rules, series, services
+from booking.reservations.availability import free_intervals, nearest_free_starts
 from booking.reservations.forms import ReservationForm
 from booking.reservations.models import Reservation
 from booking.rooms.models import Room
@@ -30,7 +33,7 @@ def new(room_id: int):
     room = queries.room_with_facility(room_id) or abort(404)
     # A tapped slot on the week page arrives as ?day=...&start=... and fills the form in.
     formdata = request.args if request.method == "GET" else request.form
-    form, status = ReservationForm(room, formdata=formdata), 200
+    form, status, clash = ReservationForm(room, formdata=formdata), 200, None
     if form.validate_on_submit():
         if form.repeat.data:
             return repeat(room, form)
@@ -45,7 +48,7 @@ def new(room_id: int):
         except DomainError as error:
             db.session.rollback()
             form.attach(error)
-            status = error.status
+            status, clash = error.status, error
         else:
             target = url_for(".show", public_id=reservation.public_id)
             db.session.commit()
@@ -53,7 +56,21 @@ def new(room_id: int):
             return redirect(target)
     elif form.is_submitted():
         status = 422
-    return render_template("reservations/new.html", room=room, form=form), status
+    return render_template(
+        "reservations/new.html",
+        room=room,
+        form=form,
+        own=getattr(clash, "own", None),
+        offers=offers_for(clash, form, room),
+    ), status
+
+
+def offers_for(error: DomainError | None, form: ReservationForm, room: Room) -> list:
+    """Free start times near the one refused, in this room and its neighbours, after a clash."""
+    if not isinstance(error, Conflict):
+        return []
+    wanted = form.slot(room).starts_at
+    return nearest_free_starts(room, current_user.id, wanted, form.minutes.data, now_utc())
 
 
 def repeat(room: Room, form: ReservationForm):
@@ -142,8 +159,14 @@ def edit(public_id):
             return redirect(url_for(".show", public_id=reservation.public_id))
     elif form.is_submitted():
         status = 422
+    day = form.day.data if isinstance(form.day.data, date) else tokyo(reservation.starts_at).date()
+    free = free_intervals(reservation.room, day, now_utc(), exclude_id=reservation.id)
     return render_template(
-        "reservations/edit.html", reservation=reservation, room=reservation.room, form=form
+        "reservations/edit.html",
+        reservation=reservation,
+        room=reservation.room,
+        form=form,
+        free=free,
     ), status
 
 
