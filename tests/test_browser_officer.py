@@ -163,5 +163,5 @@ def test_pages_work_without_javascript(chromium, live_server, officer, evening_r
     browser_log_in(page, officer.email)
     page.goto(f"/rooms/{evening_room.id}/reserve?day=2025-04-08&start=18:00")
     page.get_by_role("button", name="予約する").click()
-    assert page.get_by_text("予約しました。").is_visible()
+    assert page.get_by_role("heading", name="予約が完了しました").is_visible()
     context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import textwrap
 import uuid
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -143,6 +144,11 @@ class Reservation(db.Model):
         Index("ix_reservation_room_starts", "room_id", "starts_at"),
         Index("ix_reservation_officer_starts", "officer_id", "starts_at"),
     )
+
+    @property
+    def reference(self) -> str:
+        """A number short enough to read out at the desk: the public id's first 8 hex digits."""
+        return "{}-{}".format(*textwrap.wrap(self.public_id.hex[:8].upper(), 4))
 
     @property
     def is_active(self) -> bool:

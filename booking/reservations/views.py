@@ -50,9 +50,8 @@ def new(room_id: int):
             form.attach(error)
             status, clash = error.status, error
         else:
-            target = url_for(".show", public_id=reservation.public_id)
+            target = url_for(".show", public_id=reservation.public_id, booked=1)
             db.session.commit()
-            flash(_("予約しました。"))
             return redirect(target)
     elif form.is_submitted():
         status = 422
@@ -134,7 +133,10 @@ def show(public_id):
     """A reservation's summary, its check-in or check-out button and the emergency card."""
     reservation = own_reservation(public_id)
     step = reservation.next_step(now_utc(), services.CHECK_IN_EARLY)
-    return render_template("reservations/show.html", reservation=reservation, step=step)
+    just_booked = bool(request.args.get("booked")) and reservation.is_active
+    return render_template(
+        "reservations/show.html", reservation=reservation, step=step, just_booked=just_booked
+    )
 
 
 @bp.route("/reservations/<uuid:public_id>/edit", methods=["GET", "POST"])
