@@ -184,6 +184,10 @@ class Reservation(db.Model):
             return "check_in"
         return None
 
+    def missed_check_in(self, now: datetime) -> bool:
+        """Over, still booked, and nobody recorded arriving: 「入室の記録なし」."""
+        return self.is_active and self.ends_at <= now and self.checked_in_at is None
+
     def touch(self) -> None:
         """Record a change: calendar feeds see a new version and update time."""
         self.version += 1

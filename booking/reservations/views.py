@@ -10,6 +10,7 @@ from booking.auth.services import safe_next
 from booking.errors import Conflict, DomainError
 from booking.extensions import db
 from booking.reservations import queries, rules, series, services
+from booking.reservations import restore as undo
 from booking.reservations.availability import free_intervals, nearest_free_starts
 from booking.reservations.forms import ReservationForm
 from booking.reservations.models import Reservation
@@ -124,7 +125,15 @@ def index():
     now = now_utc()
     upcoming, past = queries.mine(current_user, now)
     steps = {r.id: r.next_step(now, services.CHECK_IN_EARLY) for r in upcoming}
-    return render_template("reservations/index.html", upcoming=upcoming, past=past, steps=steps)
+    restorable = {r.id for r in past if r.starts_at > now and undo.can_restore(r, current_user)}
+    return render_template(
+        "reservations/index.html",
+        upcoming=upcoming,
+        past=past,
+        steps=steps,
+        restorable=restorable,
+        now=now,
+    )
 
 
 @bp.get("/reservations/<uuid:public_id>")
@@ -134,8 +143,13 @@ def show(public_id):
     reservation = own_reservation(public_id)
     step = reservation.next_step(now_utc(), services.CHECK_IN_EARLY)
     just_booked = bool(request.args.get("booked")) and reservation.is_active
+    restorable = not reservation.is_active and undo.can_restore(reservation, current_user)
     return render_template(
-        "reservations/show.html", reservation=reservation, step=step, just_booked=just_booked
+        "reservations/show.html",
+        reservation=reservation,
+        step=step,
+        just_booked=just_booked,
+        restorable=restorable,
     )
 
 
@@ -181,8 +195,20 @@ def cancel(public_id):
         services.cancel(reservation, by=current_user)
         db.session.commit()
         flash(_("予約を取り消しました。"))
-        return redirect(url_for(".index"))
+        # Its page offers 「元に戻す」 while the slot is still free.
+        return redirect(url_for(".show", public_id=reservation.public_id))
     return render_template("reservations/cancel.html", reservation=reservation)
+
+
+@bp.post("/reservations/<uuid:public_id>/restore")
+@login_required
+def restore(public_id):
+    """Undo a cancellation, if the room and the officer are still free then."""
+    reservation = own_reservation(public_id)
+    undo.restore(reservation, by=current_user)
+    db.session.commit()
+    flash(_("取り消しを元に戻しました。予約は有効です。"))
+    return redirect(url_for(".show", public_id=reservation.public_id))
 
 
 @bp.post("/reservations/<uuid:public_id>/cancel-series")
