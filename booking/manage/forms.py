@@ -18,15 +18,8 @@ from wtforms.validators import (
 )
 
 from booking import templating
-from booking.reservations.forms import (
-    ChoiceField,
-    ChoiceRadioField,
-    ClockField,
-    DayField,
-    ReservationForm,
-    no_control_characters,
-    normalized,
-)
+from booking.fields import ChoiceField, ChoiceRadioField, ClockField, DayField, normalized
+from booking.reservations.forms import ReservationForm, no_control_characters
 from booking.rooms.models import Closure, Facility
 from booking.safety.models import NOTE_MAX, AlarmKind, Outcome
 from booking.timeutil import at_tokyo, tokyo_day_bounds

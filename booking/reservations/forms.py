@@ -1,24 +1,16 @@
 """Booking forms: they check the shape of the input; the services check the world."""
 
-import unicodedata
 import uuid
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    RadioField,
-    SelectField,
-    TextAreaField,
-    TimeField,
-)
+from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from booking.errors import DomainError
+from booking.fields import ChoiceField, ChoiceRadioField, ClockField, DayField
 from booking.reservations.models import ProbationOfficer, Repeat
 from booking.reservations.series import Plan
 from booking.reservations.services import DESK_NOTE_MAX, SafetyDetails, Slot
@@ -27,58 +19,6 @@ from booking.timeutil import at_tokyo
 
 DURATIONS = (30, 45, 60, 90, 120, 150, 180)
 INTERVALS = ((1, _l("毎週")), (2, _l("2週ごと")), (3, _l("3週ごと")), (4, _l("4週ごと")))
-
-
-class PlainMessages:
-    """WTForms' own messages (無効な日付型です) mean nothing to an officer: say what to do."""
-
-    plain_message = _l("一覧から選んでください。")
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(self.plain_message) from None
-
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(self.plain_message) from None
-
-
-def normalized(value: str | None) -> str | None:
-    """Full-width digits and signs (２０２５／４／１０, ｄｅｓｋ＠...) as ASCII, trimmed."""
-    return unicodedata.normalize("NFKC", value).strip() if value else value
-
-
-class NormalizedMixin(PlainMessages):
-    """Accept full-width digits and separators (２０２５／４／１０, １８：００)."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata([normalized(v) for v in valuelist])
-
-
-class DayField(NormalizedMixin, DateField):
-    plain_message = _l("日付は 2025-04-10 のように入力してください。")
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data and not 2000 <= self.data.year <= 2100:
-            self.data = None
-            raise ValueError(_l("2000年から2100年までの日付を入力してください。"))
-
-
-class ClockField(NormalizedMixin, TimeField):
-    plain_message = _l("時刻は 18:00 のように、24時間制で入力してください。")
-
-
-class ChoiceField(PlainMessages, SelectField):
-    pass
-
-
-class ChoiceRadioField(PlainMessages, RadioField):
-    pass
 
 
 def no_control_characters(_form, field) -> None:

@@ -6,7 +6,7 @@ from wtforms import BooleanField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from booking.reservations.forms import ChoiceField, ChoiceRadioField, DayField
+from booking.fields import ChoiceField, ChoiceRadioField, DayField
 from booking.rooms.models import Ward
 
 
