@@ -102,4 +102,6 @@ def init_app(app: Flask) -> None:
         phone=phone,
         tel=tel_uri,
     )
-    app.jinja_env.globals.update(locale_code=locale_code, date_example=date_example)
+    app.jinja_env.globals.update(
+        locale_code=locale_code, date_example=date_example, weekday_name=weekday_name
+    )

@@ -60,6 +60,9 @@ class User(db.Model):
     # Which e-mails the officer wants; cancellations by the desk or the city always go.
     wants_confirmations: Mapped[bool] = mapped_column(default=True, server_default=true())
     wants_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A Ward's value: the find page lists that ward first, then its neighbours.
+    home_ward: Mapped[str | None] = mapped_column(String(16))
+    name_kana: Mapped[str | None] = mapped_column(String(100))  # the reading, for the desk
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=facility_manager, back_populates="managers", order_by="Facility.id"
