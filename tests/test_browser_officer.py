@@ -77,6 +77,7 @@ def test_conflict_shows_the_japanese_error_and_keeps_the_input(
 ):
     browser_log_in(phone, officer.email)
     phone.goto(f"/rooms/{evening_room.id}/reserve?day=2025-04-08&start=18:00")
+    phone.get_by_text("ほかに窓口に伝えること").click()
     phone.get_by_label("窓口へのメモ").fill("車いすで伺います")
     other = make_user(Role.OFFICER)
     starts_at = at_tokyo(date(2025, 4, 8), time(18))
