@@ -18,7 +18,7 @@ from booking.reservations import services as reservations
 from booking.reservations.models import Reservation, Status
 from booking.rooms.models import Closure, Facility, Room
 from booking.templating import clock
-from booking.timeutil import tokyo_day_bounds
+from booking.timeutil import tokyo, tokyo_day_bounds
 
 
 def ensure_serves(user: User, facility: Facility) -> None:
@@ -144,6 +144,8 @@ CSV_TITLES = (
     _l("慎重対応"),
     _l("窓口へのメモ"),
     _l("状態"),
+    _l("日付"),  # the day and the place in columns too, for files joined in a spreadsheet
+    _l("施設"),
 )
 
 
@@ -165,6 +167,8 @@ def schedule_csv(rows: list[Reservation], locale: str) -> str:
                 yes(r.caution),
                 r.desk_note,
                 r.state.label,
+                tokyo(r.starts_at).date().isoformat(),
+                r.room.facility.name(locale),
             ]
         )
     return "\ufeff" + out.getvalue()

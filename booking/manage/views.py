@@ -19,12 +19,12 @@ from flask_login import current_user, login_required
 
 from booking.errors import DomainError
 from booking.extensions import db
+from booking.fields import parse_written_date
 from booking.manage import services
 from booking.manage.forms import AcknowledgeForm, ClosureForm, DeskForm, StaffBookingForm
 from booking.reservations import queries
 from booking.reservations import services as reservations
 from booking.rooms.models import Closure, Facility
-from booking.rooms.views import parse_day
 from booking.safety import services as safety
 from booking.safety.board import alarm_kind, board_rows
 from booking.templating import locale_code
@@ -41,7 +41,7 @@ def served_facility(facility_id: int) -> Facility:
 
 
 def chosen_day() -> date:
-    return parse_day(request.args.get("day")) or today_tokyo()
+    return parse_written_date(request.args.get("day")) or today_tokyo()
 
 
 @bp.get("/")
@@ -154,6 +154,9 @@ def closures(facility_id: int):
     form, hit, status = ClosureForm(facility), [], 200
     if form.validate_on_submit():
         closure = form.closure(facility)
+        hit = services.closure_impact(facility, closure)
+        if hit and not form.confirm.data:  # the desk decides, with the officers' phones at hand
+            return render_template("manage/closure_confirm.html", facility=facility, hit=hit)
         try:
             cancelled = services.add_closure(
                 facility, closure, by=current_user, cancel_hit=bool(form.confirm.data)
