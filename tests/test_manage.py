@@ -363,3 +363,45 @@ def test_the_schedule_has_a_date_picker_and_a_print_button(app, manager, facilit
     assert "data-print hidden>印刷する</button>" in page and "js/print.js" in page
     later = client.get(f"/manage/facilities/{facility.id}/schedule?day=令和7年4月9日")
     assert "2025年4月9日(水)" in later.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["一郎", "いちろう", "イチロウ", "ｲﾁﾛｳ", "1234-56", "09012345"])
+def test_the_desk_finds_an_officer_by_name_reading_or_phone(
+    app, manager, make_user, facility, room, officer, now, typed
+):
+    officer.name_kana, officer.phone = "ホゴシ イチロウ", "090-1234-5678"
+    make_user(Role.OFFICER, email="jiro@example.jp", name="保護司 次郎", name_kana="ホゴシ ジロウ")
+    make_user(Role.OFFICER, email="gone@example.jp", name="保護司 一郎", active=False)
+    db.session.commit()
+    page = client_for(app, manager).get(f"/manage/facilities/{facility.id}/book?q={typed}")
+    select = re.search(r'<select[^>]*name="officer".*?</select>', page.get_data(as_text=True), re.S)
+    options = re.findall(r'<option[^>]*value="(\d+)"', select.group(0))
+    assert options == [str(officer.id)]
+    assert "保護司 一郎（ホゴシ イチロウ） 090-1234-5678" in page.get_data(as_text=True)
+
+
+def test_without_a_search_no_officer_is_listed(app, manager, facility, room, officer, now):
+    page = client_for(app, manager).get(f"/manage/facilities/{facility.id}/book")
+    html = page.get_data(as_text=True)
+    assert not re.search(r'<select[^>]*name="officer"[^>]*>\s*<option', html)
+    assert officer.email not in html and "保護司 一郎" not in html
+
+
+def test_a_booking_for_someone_who_is_not_an_officer_is_refused(app, manager, facility, room, now):
+    response = staff_booking(client_for(app, manager), facility, room, manager, "14:00")
+    assert response.status_code == 422 and row_count(Reservation) == 0
+
+
+def test_the_free_times_grid_fills_the_form_in(app, manager, facility, room, officer, now):
+    booked(room, officer, start="10:00")
+    client = client_for(app, manager)
+    url = f"/manage/facilities/{facility.id}/book?q=一郎&day=2025-04-08"
+    page = client.get(url).get_data(as_text=True)
+    assert "2025年4月8日(火)の空いている時間" in page
+    free = re.findall(r'<a class="slot slot--free" href="([^"]+)">', page)
+    taken = re.findall(r'<span class="slot slot--taken">(\d+:\d+)', page)
+    assert "10:00" in taken and "10:30" in taken
+    tapped = next(link for link in free if "start=14:00" in link).replace("&amp;", "&")
+    form = client.get(tapped).get_data(as_text=True)
+    assert 'value="14:00"' in form and 'value="2025-04-08"' in form
+    assert re.search(rf'<option selected value="{room.id}">', form)

@@ -84,8 +84,14 @@ class StaffBookingForm(ReservationForm):
 
     def __init__(self, facility: Facility, officers, *args, **kwargs):
         super().__init__(facility.rooms[0], *args, **kwargs)
-        self.officer.choices = [SelectChoice(o.id, f"{o.name}（{o.email}）") for o in officers]
+        self.officer.choices = [SelectChoice(o.id, officer_label(o)) for o in officers]
         self.room.choices = [SelectChoice(r.id, r.name_ja) for r in facility.rooms]
+
+
+def officer_label(officer) -> str:
+    """保護司 一郎（ホゴシ イチロウ）090-1234-5678: enough to tell two of a name apart."""
+    reading = f"（{officer.name_kana}）" if officer.name_kana else ""
+    return f"{officer.name}{reading} {templating.phone(officer.phone) or officer.email}"
 
 
 def japanese_phone(_form, field) -> None:

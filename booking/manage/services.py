@@ -124,15 +124,6 @@ def remove_closure(closure: Closure, *, by: User) -> None:
     db.session.delete(closure)
 
 
-def officers() -> list[User]:
-    """Active officers, for staff booking on someone's behalf."""
-    return list(
-        db.session.scalars(
-            select(User).where(User.role == Role.OFFICER, User.active).order_by(User.name)
-        )
-    )
-
-
 CSV_TITLES = (
     _l("部屋"),
     _l("開始"),
