@@ -37,6 +37,8 @@ def compress(response: Response) -> Response:
     response.vary.add("Accept-Encoding")
     if request.method == "HEAD" or not accepts_gzip(request):
         return response
+    if response.is_streamed and not response.direct_passthrough:
+        return response  # a generator streams on purpose: buffering it would defeat that
     # Static files come as a passthrough file wrapper: read them like any other body.
     response.direct_passthrough = False
     body = response.get_data()

@@ -90,3 +90,16 @@ def test_a_missing_or_older_catalogue_is_compiled_and_a_fresh_one_left_alone(cat
     assert catalogs.compile_stale(catalogue.parents[2]) == []
     os.utime(mo, (0, 0))
     assert catalogs.compile_stale(catalogue.parents[2]) == [mo]
+
+
+def test_a_streamed_body_is_left_to_stream(app):
+    from flask import Response
+
+    app.add_url_rule(
+        "/streamed",
+        "streamed",
+        lambda: Response((f"{n}\n" for n in range(1000)), mimetype="text/plain"),
+    )
+    response = app.test_client().get("/streamed", headers=GZIP)
+    assert "Content-Encoding" not in response.headers
+    assert response.get_data().startswith(b"0\n1\n")
