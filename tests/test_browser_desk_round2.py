@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from booking.auth.models import Role
 from booking.extensions import db
@@ -45,7 +46,7 @@ def desk_page(chromium, live_server, make_user, facility, room, officer, clock, 
 
 def test_the_schedule_of_a_picked_day_with_a_print_button(desk_page, facility):
     desk_page.goto(f"/manage/facilities/{facility.id}/schedule")
-    assert desk_page.get_by_role("button", name="印刷する").is_visible()
+    expect(desk_page.get_by_role("button", name="印刷する")).to_be_visible()  # by script
     desk_page.get_by_label("日付を選ぶ").fill("2025-04-08")
     desk_page.get_by_role("button", name="この日を表示").click()
     assert desk_page.get_by_text("2025年4月8日(火)").first.is_visible()

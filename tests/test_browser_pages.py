@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from booking.auth.models import Role
 from booking.extensions import db
@@ -118,7 +119,7 @@ def test_the_done_panel(small, officer, evening_room):
     small.goto(f"/rooms/{evening_room.id}/reserve?day=2025-04-08&start=18:00")
     small.get_by_role("button", name="予約する").click()
     assert small.get_by_role("heading", name="予約が完了しました").is_visible()
-    assert small.get_by_role("button", name="この画面を印刷する").is_visible()
+    expect(small.get_by_role("button", name="この画面を印刷する")).to_be_visible()  # by script
     assert small.get_by_text("予約番号：").is_visible()
     tel = small.get_by_role("link", name="窓口に電話する（011-211-2345）")
     assert tel.get_attribute("href") == "tel:+81-11-211-2345"
