@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking import cli, errors, extensions, inputs, security, templating
+from booking import catalogs, cli, compression, errors, extensions, inputs, security, templating
 from booking.account import views as account
 from booking.admin import views as admin
 from booking.auth import views as auth
@@ -27,7 +27,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_object(Config)
     app.config.update(overrides or {})
     ensure_secret_key(app)
+    catalogs.compile_stale()
     requests.init_app(app)  # first, so that every request has its id and its log line
+    compression.init_app(app)  # next, so that it runs after every other hook
     # Before the extensions (CSRF reads the form) and the blueprints (their routes use its
     # converters).
     inputs.init_app(app)

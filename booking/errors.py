@@ -68,6 +68,7 @@ class Conflict(BookingError):
     """The room, or the officer, is already booked then."""
 
     status = 409
+    own = None  # the public id of the officer's own reservation in the way, to link to it
 
 
 class RoomTaken(Conflict):

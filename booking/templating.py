@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
+from booking.fields import date_example
 from booking.timeutil import tokyo
 
 DATE_PATTERNS = {"ja": "y年M月d日(E)", "en": "EEE d MMMM y"}
@@ -101,4 +102,6 @@ def init_app(app: Flask) -> None:
         phone=phone,
         tel=tel_uri,
     )
-    app.jinja_env.globals.update(locale_code=locale_code)
+    app.jinja_env.globals.update(
+        locale_code=locale_code, date_example=date_example, weekday_name=weekday_name
+    )

@@ -319,7 +319,7 @@ def test_input_written_differently_is_accepted(officer_client, room, now, fields
     page = response.get_data(as_text=True)
     assert response.status_code == 302, (response.status_code, error_messages(page))
     reservation = db.session.scalars(select(Reservation)).one()
-    assert response.headers["Location"].endswith(f"/reservations/{reservation.public_id}")
+    assert response.headers["Location"].endswith(f"/reservations/{reservation.public_id}?booked=1")
     assert tokyo(reservation.starts_at) == at_tokyo(date(2025, 4, 8), time(10))
     assert reservation.ends_at - reservation.starts_at == timedelta(hours=1)
     assert row_count(Reservation) == before[0] + 1
@@ -426,5 +426,5 @@ def test_a_double_submitted_form_books_once(officer_client, room, now):
     assert first.status_code == second.status_code == 302, second.get_data(as_text=True)
     reservation = db.session.scalars(select(Reservation)).one()
     assert first.headers["Location"] == second.headers["Location"]
-    assert first.headers["Location"].endswith(f"/reservations/{reservation.public_id}")
+    assert first.headers["Location"].endswith(f"/reservations/{reservation.public_id}?booked=1")
     assert audited_changes() == 1

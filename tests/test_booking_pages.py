@@ -1,7 +1,8 @@
 """The plain booking pages: book, see, change, cancel, list."""
 
+from booking.auth.models import Role
 from booking.reservations.models import Reservation, Status
-from tests.conftest import csrf_token, row_count
+from tests.conftest import booked, csrf_token, row_count
 
 
 def booking_form(client, room, **fields):
@@ -39,7 +40,7 @@ def test_note_field_warns_against_names_and_says_when_it_is_deleted(app, officer
 
 
 def test_taken_slot_is_a_409_with_the_form_kept(officer_client, room, now, make_user):
-    assert booking_form(officer_client, room).status_code == 302
+    booked(room, make_user(Role.OFFICER, email="other@example.jp"))
     response = booking_form(officer_client, room, start="10:30", desk_note="窓口メモ")
     assert response.status_code == 409
     page = response.get_data(as_text=True)

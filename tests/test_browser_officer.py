@@ -77,6 +77,7 @@ def test_conflict_shows_the_japanese_error_and_keeps_the_input(
 ):
     browser_log_in(phone, officer.email)
     phone.goto(f"/rooms/{evening_room.id}/reserve?day=2025-04-08&start=18:00")
+    phone.get_by_text("ほかに窓口に伝えること").click()
     phone.get_by_label("窓口へのメモ").fill("車いすで伺います")
     other = make_user(Role.OFFICER)
     starts_at = at_tokyo(date(2025, 4, 8), time(18))
@@ -163,5 +164,5 @@ def test_pages_work_without_javascript(chromium, live_server, officer, evening_r
     browser_log_in(page, officer.email)
     page.goto(f"/rooms/{evening_room.id}/reserve?day=2025-04-08&start=18:00")
     page.get_by_role("button", name="予約する").click()
-    assert page.get_by_text("予約しました。").is_visible()
+    assert page.get_by_role("heading", name="予約が完了しました").is_visible()
     context.close()

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -143,15 +144,21 @@ def closure_form(client, facility, **fields):
 def test_closure_lists_hit_reservations_before_cancelling(
     app, manager, facility, room, officer, now
 ):
+    officer.phone = "090-1234-5678"
     reservation = booked(room, officer)
     client = client_for(app, manager)
     first = closure_form(client, facility)
-    assert first.status_code == 400
-    assert "次の予約が取り消しになります" in first.get_data(as_text=True)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200  # a page to confirm on, not an error
+    assert "この休館で1件の予約が取り消しになります" in page and "エラー" not in page
+    assert "保護司 一郎：" in page and 'href="tel:+81-90-1234-5678"' in page
     assert row_count(Closure) == 0
     assert db.session.get(Reservation, reservation.id).status is Status.ACTIVE
 
-    assert closure_form(client, facility, confirm="1").status_code == 302
+    carried = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    assert carried["confirm"] == "1" and carried["reason"] == "停電のため"
+    url = f"/manage/facilities/{facility.id}/closures"
+    assert client.post(url, data=carried).status_code == 302
     reservation = db.session.get(Reservation, reservation.id)
     assert reservation.status is Status.CANCELLED
     assert row_count(Closure) == 1
@@ -337,3 +344,64 @@ def test_desk_contacts_of_another_facility_are_refused(app, manager, other_facil
     assert response.status_code == 403
     db.session.expire_all()
     assert other_facility.desk_email is None
+
+
+def test_csv_has_the_date_and_the_facility_in_columns(app, manager, facility, room, officer, now):
+    booked(room, officer)
+    response = client_for(app, manager).get(
+        f"/manage/facilities/{facility.id}/schedule.csv?day=2025-04-08"
+    )
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0][-2:] == ["日付", "施設"]
+    assert rows[1][-2:] == ["2025-04-08", "テスト区役所"]
+
+
+def test_the_schedule_has_a_date_picker_and_a_print_button(app, manager, facility, now):
+    client = client_for(app, manager)
+    page = client.get(f"/manage/facilities/{facility.id}/schedule").get_data(as_text=True)
+    assert 'name="day" type="date" value="2025-04-07"' in page
+    assert "data-print hidden>印刷する</button>" in page and "js/print.js" in page
+    later = client.get(f"/manage/facilities/{facility.id}/schedule?day=令和7年4月9日")
+    assert "2025年4月9日(水)" in later.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["一郎", "いちろう", "イチロウ", "ｲﾁﾛｳ", "1234-56", "09012345"])
+def test_the_desk_finds_an_officer_by_name_reading_or_phone(
+    app, manager, make_user, facility, room, officer, now, typed
+):
+    officer.name_kana, officer.phone = "ホゴシ イチロウ", "090-1234-5678"
+    make_user(Role.OFFICER, email="jiro@example.jp", name="保護司 次郎", name_kana="ホゴシ ジロウ")
+    make_user(Role.OFFICER, email="gone@example.jp", name="保護司 一郎", active=False)
+    db.session.commit()
+    page = client_for(app, manager).get(f"/manage/facilities/{facility.id}/book?q={typed}")
+    select = re.search(r'<select[^>]*name="officer".*?</select>', page.get_data(as_text=True), re.S)
+    options = re.findall(r'<option[^>]*value="(\d+)"', select.group(0))
+    assert options == [str(officer.id)]
+    assert "保護司 一郎（ホゴシ イチロウ） 090-1234-5678" in page.get_data(as_text=True)
+
+
+def test_without_a_search_no_officer_is_listed(app, manager, facility, room, officer, now):
+    page = client_for(app, manager).get(f"/manage/facilities/{facility.id}/book")
+    html = page.get_data(as_text=True)
+    assert not re.search(r'<select[^>]*name="officer"[^>]*>\s*<option', html)
+    assert officer.email not in html and "保護司 一郎" not in html
+
+
+def test_a_booking_for_someone_who_is_not_an_officer_is_refused(app, manager, facility, room, now):
+    response = staff_booking(client_for(app, manager), facility, room, manager, "14:00")
+    assert response.status_code == 422 and row_count(Reservation) == 0
+
+
+def test_the_free_times_grid_fills_the_form_in(app, manager, facility, room, officer, now):
+    booked(room, officer, start="10:00")
+    client = client_for(app, manager)
+    url = f"/manage/facilities/{facility.id}/book?q=一郎&day=2025-04-08"
+    page = client.get(url).get_data(as_text=True)
+    assert "2025年4月8日(火)の空いている時間" in page
+    free = re.findall(r'<a class="slot slot--free" href="([^"]+)">', page)
+    taken = re.findall(r'<span class="slot slot--taken">(\d+:\d+)', page)
+    assert "10:00" in taken and "10:30" in taken
+    tapped = next(link for link in free if "start=14:00" in link).replace("&amp;", "&")
+    form = client.get(tapped).get_data(as_text=True)
+    assert 'value="14:00"' in form and 'value="2025-04-08"' in form
+    assert re.search(rf'<option selected value="{room.id}">', form)

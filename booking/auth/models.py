@@ -64,6 +64,9 @@ class User(db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(32))
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
+    # A Ward's value: the find page lists that ward first, then its neighbours.
+    home_ward: Mapped[str | None] = mapped_column(String(16))
+    name_kana: Mapped[str | None] = mapped_column(String(100))  # the reading, for the desk
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=facility_manager, back_populates="managers", order_by="Facility.id"

@@ -18,15 +18,9 @@ from wtforms.validators import (
 )
 
 from booking import templating
+from booking.fields import ChoiceField, ChoiceRadioField, ClockField, DayField, normalized
 from booking.inputs import no_control_characters
-from booking.reservations.forms import (
-    ChoiceField,
-    ChoiceRadioField,
-    ClockField,
-    DayField,
-    ReservationForm,
-    normalized,
-)
+from booking.reservations.forms import ReservationForm
 from booking.rooms.models import Closure, Facility
 from booking.safety.models import NOTE_MAX, AlarmKind, Outcome
 from booking.timeutil import at_tokyo, tokyo_day_bounds
@@ -91,8 +85,14 @@ class StaffBookingForm(ReservationForm):
 
     def __init__(self, facility: Facility, officers, *args, **kwargs):
         super().__init__(facility.rooms[0], *args, **kwargs)
-        self.officer.choices = [SelectChoice(o.id, f"{o.name}（{o.email}）") for o in officers]
+        self.officer.choices = [SelectChoice(o.id, officer_label(o)) for o in officers]
         self.room.choices = [SelectChoice(r.id, r.name_ja) for r in facility.rooms]
+
+
+def officer_label(officer) -> str:
+    """保護司 一郎（ホゴシ イチロウ）090-1234-5678: enough to tell two of a name apart."""
+    reading = f"（{officer.name_kana}）" if officer.name_kana else ""
+    return f"{officer.name}{reading} {templating.phone(officer.phone) or officer.email}"
 
 
 def japanese_phone(_form, field) -> None:

@@ -16,7 +16,7 @@ from booking.reservations import services as reservations
 from booking.reservations.models import Reservation, Status
 from booking.rooms.models import Closure, Facility, Room
 from booking.templating import clock, phone
-from booking.timeutil import now_utc, tokyo_day_bounds
+from booking.timeutil import now_utc, tokyo, tokyo_day_bounds
 
 
 def ensure_serves(user: User, facility: Facility) -> None:
@@ -127,15 +127,6 @@ def remove_closure(closure: Closure, *, by: User) -> None:
     db.session.delete(closure)
 
 
-def officers() -> list[User]:
-    """Active officers, for staff booking on someone's behalf."""
-    return list(
-        db.session.scalars(
-            select(User).where(User.role == Role.OFFICER, User.active).order_by(User.name)
-        )
-    )
-
-
 CSV_TITLES = (
     _l("部屋"),
     _l("開始"),
@@ -147,6 +138,8 @@ CSV_TITLES = (
     _l("慎重対応"),
     _l("窓口へのメモ"),
     _l("状態"),
+    _l("日付"),  # the day and the place in columns too, for files joined in a spreadsheet
+    _l("施設"),
 )
 
 
@@ -164,6 +157,8 @@ def schedule_rows(rows: list[Reservation], locale: str) -> list[list[str]]:
             yes(r.caution),
             r.desk_note,
             r.state.label,
+            tokyo(r.starts_at).date().isoformat(),
+            r.room.facility.name(locale),
         ]
         for r in rows
     ]

@@ -19,11 +19,14 @@ from flask_login import current_user, login_required
 from booking import exports
 from booking.errors import DomainError
 from booking.extensions import db
-from booking.inputs import parse_day
+from booking.fields import parse_written_date
+from booking.inputs import is_sensible_year
 from booking.manage import services
 from booking.manage.forms import AcknowledgeForm, ClosureForm, DeskForm, StaffBookingForm
+from booking.manage.officers import chosen_officer, find_officers
 from booking.reservations import queries
 from booking.reservations import services as reservations
+from booking.reservations.availability import availability, load_rooms, slot_states
 from booking.rooms.models import Closure, Facility
 from booking.safety import services as safety
 from booking.safety.board import alarm_kind, board_rows
@@ -41,7 +44,9 @@ def served_facility(facility_id: int) -> Facility:
 
 
 def chosen_day() -> date:
-    return parse_day(request.args.get("day")) or today_tokyo()
+    """The day asked for (as the date picker or a typed 令和 date gives it), else today."""
+    day = parse_written_date(request.args.get("day"))
+    return day if day is not None and is_sensible_year(day) else today_tokyo()
 
 
 @bp.get("/")
@@ -150,6 +155,9 @@ def closures(facility_id: int):
     form, hit, status = ClosureForm(facility), [], 200
     if form.validate_on_submit():
         closure = form.closure(facility)
+        hit = services.closure_impact(facility, closure)
+        if hit and not form.confirm.data:  # the desk decides, with the officers' phones at hand
+            return render_template("manage/closure_confirm.html", facility=facility, hit=hit)
         try:
             cancelled = services.add_closure(
                 facility, closure, by=current_user, cancel_hit=bool(form.confirm.data)
@@ -190,8 +198,12 @@ def delete_closure(closure_id: int):
 @login_required
 def book(facility_id: int):
     """Book for an officer who cannot use the web; then print a slip for them."""
-    facility, officers = served_facility(facility_id), services.officers()
-    form, status = StaffBookingForm(facility, officers), 200
+    facility = served_facility(facility_id)
+    if request.method == "POST":
+        officers, formdata = chosen_officer(request.form.get("officer")), request.form
+    else:  # a search, or a free time tapped in the grid, fills the form in
+        officers, formdata = find_officers(request.args.get("q")), request.args
+    form, status = StaffBookingForm(facility, officers, formdata=formdata), 200
     if form.validate_on_submit():
         room = next(r for r in facility.rooms if r.id == form.room.data)
         officer = next(o for o in officers if o.id == form.officer.data)
@@ -213,7 +225,26 @@ def book(facility_id: int):
             return redirect(url_for(".slip", public_id=reservation.public_id))
     elif form.is_submitted():
         status = 422
-    return render_template("manage/book.html", facility=facility, form=form), status
+    return render_template(
+        "manage/book.html",
+        facility=facility,
+        form=form,
+        found=officers,
+        grid=free_grid(facility, form.day.data if form.day.data else today_tokyo()),
+    ), status
+
+
+def free_grid(facility: Facility, day: date) -> dict:
+    """Each active room's start times on ``day``, free or taken, for the desk to pick from."""
+    rooms = load_rooms([room.id for room in facility.rooms if room.active])
+    plans = availability(rooms, day, day)
+    now = now_utc()
+    return {
+        "day": day,
+        "rooms": [(room, slot_states(room, plans[room.id][0], now)) for room in rooms],
+        "previous": day - timedelta(days=1),
+        "following": day + timedelta(days=1),
+    }
 
 
 @bp.get("/reservations/<uuid:public_id>/slip")

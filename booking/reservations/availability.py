@@ -11,7 +11,7 @@ from booking.extensions import db
 from booking.reservations.models import LONGEST_SPAN_HOURS, Reservation, Status
 from booking.rooms.models import Closure, Facility, Room
 from booking.rooms.services import closed_reason, closures_between
-from booking.timeutil import TOKYO, at_tokyo, tokyo_day_bounds
+from booking.timeutil import TOKYO, at_tokyo, tokyo, tokyo_day_bounds
 
 Interval = tuple[datetime, datetime]
 
@@ -167,3 +167,76 @@ def state_at(plan: DayPlan, moment: datetime, shortest: timedelta) -> SlotState:
         if start < moment + shortest and moment < end:
             return SlotState(moment, "closed", reason)
     return SlotState(moment, "taken")
+
+
+def facility_rooms(room: Room) -> list[Room]:
+    """``room`` first, then the other active rooms of its facility, loaded for planning."""
+    ids = db.session.scalars(
+        select(Room.id).where(Room.facility_id == room.facility_id, Room.active)
+    ).all()
+    others = [other for other in load_rooms(ids) if other.id != room.id]
+    return [room, *others]
+
+
+def officer_busy(officer_id: int, day: date, exclude_id: int | None = None) -> list[Interval]:
+    """The officer's own active reservations on Sapporo's ``day``: they cannot be in two rooms."""
+    first, last = tokyo_day_bounds(day)
+    rows = db.session.execute(
+        select(Reservation.starts_at, Reservation.ends_at).where(
+            Reservation.officer_id == officer_id,
+            Reservation.status == Status.ACTIVE,
+            Reservation.id.is_distinct_from(exclude_id),
+            Reservation.starts_at > first - timedelta(hours=LONGEST_SPAN_HOURS),
+            Reservation.starts_at < last,
+            Reservation.ends_at > first,
+        )
+    )
+    return [(start, end) for start, end in rows]
+
+
+def free_starts(
+    room: Room, plan: DayPlan, length: timedelta, not_before: datetime
+) -> list[datetime]:
+    """Start times on the room's step where a booking of ``length`` fits whole."""
+    hours = room.facility.hours_on(plan.day.weekday())
+    if plan.closed or hours is None:
+        return []
+    closes = at_tokyo(plan.day, hours.closes)
+    moments = start_times(at_tokyo(plan.day, hours.opens), closes, room.slot_minutes)
+    return [
+        moment
+        for moment in moments
+        if moment > not_before
+        and any(start <= moment and moment + length <= end for start, end in plan.free)
+    ]
+
+
+def nearest_free_starts(
+    room: Room, officer_id: int, wanted: datetime, minutes: int, now: datetime, per_room: int = 3
+) -> list[tuple[Room, list[Interval]]]:
+    """The free start times nearest ``wanted`` on its day, in ``room`` and then its neighbours."""
+    day, length = tokyo(wanted).date(), timedelta(minutes=minutes)
+    rooms = [r for r in facility_rooms(room) if r.min_minutes <= minutes <= r.max_minutes]
+    plans = availability(rooms, day, day)
+    busy = officer_busy(officer_id, day)
+    offers = []
+    for each in rooms:
+        starts = [
+            start
+            for start in free_starts(each, plans[each.id][0], length, now)
+            if not any(b_start < start + length and start < b_end for b_start, b_end in busy)
+        ]
+        nearest = sorted(starts, key=lambda start: (abs(start - wanted), start))[:per_room]
+        if nearest:
+            offers.append((each, [(start, start + length) for start in sorted(nearest)]))
+    return offers
+
+
+def free_intervals(room: Room, day: date, not_before: datetime, exclude_id: int) -> DayPlan:
+    """One room's day as it would be without the reservation ``exclude_id`` (to move it)."""
+    starts_at, ends_at = tokyo_day_bounds(day)
+    held = [r for r in reservations_between([room.id], starts_at, ends_at)[room.id]]
+    held = [r for r in held if r.id != exclude_id]
+    plan = plan_day(room, day, held, closures_between(starts_at, ends_at))
+    plan.free = [(max(start, not_before), end) for start, end in plan.free if end > not_before]
+    return plan

@@ -1,25 +1,17 @@
 """Booking forms: they check the shape of the input; the services check the world."""
 
-import unicodedata
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    RadioField,
-    SelectField,
-    TextAreaField,
-    TimeField,
-)
+from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from booking.errors import DomainError
-from booking.inputs import is_sensible_year, no_control_characters
+from booking.fields import ChoiceField, ChoiceRadioField, ClockField, DayField
+from booking.inputs import no_control_characters
 from booking.reservations.models import ProbationOfficer, Repeat
 from booking.reservations.series import Plan
 from booking.reservations.services import DESK_NOTE_MAX, SafetyDetails, Slot
@@ -28,58 +20,6 @@ from booking.timeutil import at_tokyo
 
 DURATIONS = (30, 45, 60, 90, 120, 150, 180)
 INTERVALS = ((1, _l("毎週")), (2, _l("2週ごと")), (3, _l("3週ごと")), (4, _l("4週ごと")))
-
-
-class PlainMessages:
-    """WTForms' own messages (無効な日付型です) mean nothing to an officer: say what to do."""
-
-    plain_message = _l("一覧から選んでください。")
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(self.plain_message) from None
-
-    def pre_validate(self, form):
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(self.plain_message) from None
-
-
-def normalized(value: str | None) -> str | None:
-    """Full-width digits and signs (２０２５／４／１０, ｄｅｓｋ＠...) as ASCII, trimmed."""
-    return unicodedata.normalize("NFKC", value).strip() if value else value
-
-
-class NormalizedMixin(PlainMessages):
-    """Accept full-width digits and separators (２０２５／４／１０, １８：００)."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata([normalized(v) for v in valuelist])
-
-
-class DayField(NormalizedMixin, DateField):
-    plain_message = _l("日付は 2025-04-10 のように入力してください。")
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data and not is_sensible_year(self.data):
-            self.data = None
-            raise ValueError(_l("2000年から2100年までの日付を入力してください。"))
-
-
-class ClockField(NormalizedMixin, TimeField):
-    plain_message = _l("時刻は 18:00 のように、24時間制で入力してください。")
-
-
-class ChoiceField(PlainMessages, SelectField):
-    pass
-
-
-class ChoiceRadioField(PlainMessages, RadioField):
-    pass
 
 
 class ReservationForm(FlaskForm):
@@ -102,12 +42,12 @@ class ReservationForm(FlaskForm):
     )
     second_officer = BooleanField(_l("もう一人の保護司が同席する"))
     probation_officer = ChoiceRadioField(
-        _l("保護観察官"),
+        _l("保護観察官（保護観察所の職員）の参加"),
         choices=[SelectChoice(p.value, p.label) for p in ProbationOfficer],
         default=ProbationOfficer.NONE.value,
     )
     notify_desk = BooleanField(_l("来館したことを窓口に伝えてほしい"))
-    caution = BooleanField(_l("慎重な対応が必要（理由は書きません）"))
+    caution = BooleanField(_l("職員に特に気をつけて見守ってほしい（理由は書きません）"))
     desk_note = TextAreaField(
         _l("窓口へのメモ"),
         validators=[
@@ -141,12 +81,26 @@ class ReservationForm(FlaskForm):
     def __init__(self, room: Room, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.minutes.choices = [
-            SelectChoice(m, _l("%(n)d分", n=m))
+            SelectChoice(m, self.length_label(m))
             for m in DURATIONS
             if room.min_minutes <= m <= room.max_minutes
         ]
         if not self.idempotency_key.data:
             self.idempotency_key.data = uuid.uuid4().hex
+
+    def length_label(self, minutes: int) -> str:
+        """60分, or 60分（15:00まで） once the start is known, so the end needs no sums."""
+        if not isinstance(self.start.data, time):
+            return _l("%(n)d分", n=minutes)
+        end = datetime.combine(date.min, self.start.data) + timedelta(minutes=minutes)
+        return _l("%(n)d分（%(end)sまで）", n=minutes, end=f"{end.hour}:{end.minute:02d}")
+
+    def span(self) -> tuple[time, time] | None:
+        """The start and end the officer chose (14:00〜15:00), when both are given."""
+        if not isinstance(self.start.data, time) or not isinstance(self.minutes.data, int):
+            return None
+        end = datetime.combine(date.min, self.start.data) + timedelta(minutes=self.minutes.data)
+        return self.start.data, end.time()
 
     def validate_idempotency_key(self, field) -> None:
         if field.data and not (len(field.data) <= 64 and field.data.isalnum()):

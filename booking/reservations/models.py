@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import textwrap
 import uuid
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -148,6 +149,11 @@ class Reservation(db.Model):
     )
 
     @property
+    def reference(self) -> str:
+        """A number short enough to read out at the desk: the public id's first 8 hex digits."""
+        return "{}-{}".format(*textwrap.wrap(self.public_id.hex[:8].upper(), 4))
+
+    @property
     def is_active(self) -> bool:
         return self.status is Status.ACTIVE
 
@@ -184,6 +190,10 @@ class Reservation(db.Model):
     def has_started(self, now: datetime) -> bool:
         """Checked in, or its start has passed: from then on it is a record of what happened."""
         return self.checked_in_at is not None or self.starts_at <= now
+
+    def missed_check_in(self, now: datetime) -> bool:
+        """Over, still booked, and nobody recorded arriving: 「入室の記録なし」."""
+        return self.is_active and self.ends_at <= now and self.checked_in_at is None
 
     def touch(self) -> None:
         """Record a change: calendar feeds see a new version and update time."""

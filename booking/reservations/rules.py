@@ -290,10 +290,22 @@ def upcoming_count(officer: User, now: datetime) -> int:
     return db.session.connection().scalar(UPCOMING, {"officer_id": officer.id, "now": now})
 
 
-def ensure_room_free(room: Room, taken_by: int | None) -> None:
+def ensure_room_free(room: Room, taken_by: int | None, officer_id: int | None = None) -> None:
     """Nobody else holds the room then, counting the buffer after each reservation."""
-    if taken_by is not None:
+    if taken_by is None:
+        return
+    holder = db.session.get(Reservation, taken_by)
+    if holder is None or holder.officer_id != officer_id:
         raise RoomTaken(room_taken_message(room, timedelta(minutes=room.buffer_minutes)))
+    error = RoomTaken(
+        _(
+            "この時間には、あなた自身のこの部屋の予約があります（%(start)s〜%(end)s）。",
+            start=clock(holder.starts_at),
+            end=clock(holder.ends_at),
+        )
+    )
+    error.own = holder.public_id
+    raise error
 
 
 def room_taken_message(room: Room, buffer: timedelta) -> str:
@@ -312,14 +324,25 @@ def ensure_officer_free(busy_with: int | None, viewer: User) -> None:
     other = db.session.get(Reservation, busy_with)
     if not may_see(viewer, other):
         raise OfficerBusy(_("この時間には、この保護司の別の予約があります。"))
-    raise OfficerBusy(
+    if viewer.id != other.officer_id:
+        raise OfficerBusy(
+            _(
+                "この時間には別の予約があります（%(place)s %(start)s〜%(end)s）。",
+                place=other.room.facility.name_ja,
+                start=clock(other.starts_at),
+                end=clock(other.ends_at),
+            )
+        )
+    error = OfficerBusy(
         _(
-            "この時間には別の予約があります（%(place)s %(start)s〜%(end)s）。",
+            "この時間には、あなたの別の予約があります（%(place)s %(start)s〜%(end)s）。",
             place=other.room.facility.name_ja,
             start=clock(other.starts_at),
             end=clock(other.ends_at),
         )
     )
+    error.own = other.public_id  # the officer's own: the page links to it
+    raise error
 
 
 def ensure_under_limit(upcoming: int, limit: int, adding: int = 1) -> None:

@@ -73,7 +73,7 @@ def check_slot(
     rules.ensure_not_in_closure(around.closure_id)
     if safety.caution:
         rules.ensure_staffed_for_caution(room, starts_at, ends_at)
-    rules.ensure_room_free(room, around.room_taken_by)
+    rules.ensure_room_free(room, around.room_taken_by, officer.id)
     rules.ensure_officer_free(around.officer_busy_with, by)
 
 

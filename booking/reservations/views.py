@@ -1,13 +1,17 @@
 """Booking, changing and cancelling reservations, and the officer's own list."""
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking.auth.services import safe_next
-from booking.errors import DomainError
+from booking.errors import Conflict, DomainError
 from booking.extensions import db
 from booking.reservations import queries, rules, series, services
+from booking.reservations import restore as undo
+from booking.reservations.availability import free_intervals, nearest_free_starts
 from booking.reservations.forms import ReservationForm
 from booking.reservations.models import Reservation
 from booking.rooms.models import Room
@@ -37,7 +41,7 @@ def new(room_id: int):
     room = queries.room_with_facility(room_id) or abort(404)
     # A tapped slot on the week page arrives as ?day=...&start=... and fills the form in.
     formdata = request.args if request.method == "GET" else request.form
-    form, status = ReservationForm(room, formdata=formdata), 200
+    form, status, clash = ReservationForm(room, formdata=formdata), 200, None
     if form.validate_on_submit():
         if form.repeat.data:
             return repeat(room, form)
@@ -52,15 +56,28 @@ def new(room_id: int):
         except DomainError as error:
             db.session.rollback()
             form.attach(error)
-            status = error.status
+            status, clash = error.status, error
         else:
-            target = url_for(".show", public_id=reservation.public_id)
+            target = url_for(".show", public_id=reservation.public_id, booked=1)
             db.session.commit()
-            flash(_("予約しました。"))
             return redirect(target)
     elif form.is_submitted():
         status = 422
-    return render_template("reservations/new.html", room=room, form=form), status
+    return render_template(
+        "reservations/new.html",
+        room=room,
+        form=form,
+        own=getattr(clash, "own", None),
+        offers=offers_for(clash, form, room),
+    ), status
+
+
+def offers_for(error: DomainError | None, form: ReservationForm, room: Room) -> list:
+    """Free start times near the one refused, in this room and its neighbours, after a clash."""
+    if not isinstance(error, Conflict):
+        return []
+    wanted = form.slot(room).starts_at
+    return nearest_free_starts(room, current_user.id, wanted, form.minutes.data, now_utc())
 
 
 def repeat(room: Room, form: ReservationForm):
@@ -115,7 +132,15 @@ def index():
     now = now_utc()
     upcoming, past = queries.mine(current_user, now)
     steps = {r.id: r.next_step(now, services.CHECK_IN_EARLY) for r in upcoming}
-    return render_template("reservations/index.html", upcoming=upcoming, past=past, steps=steps)
+    restorable = {r.id for r in past if r.starts_at > now and undo.can_restore(r, current_user)}
+    return render_template(
+        "reservations/index.html",
+        upcoming=upcoming,
+        past=past,
+        steps=steps,
+        restorable=restorable,
+        now=now,
+    )
 
 
 @bp.get("/reservations/<uuid:public_id>")
@@ -125,8 +150,15 @@ def show(public_id):
     reservation, now = own_reservation(public_id), now_utc()
     step = reservation.next_step(now, services.CHECK_IN_EARLY)
     changeable = reservation.is_active and not reservation.has_started(now)
+    just_booked = bool(request.args.get("booked")) and reservation.is_active
+    restorable = not reservation.is_active and undo.can_restore(reservation, current_user)
     return render_template(
-        "reservations/show.html", reservation=reservation, step=step, changeable=changeable
+        "reservations/show.html",
+        reservation=reservation,
+        step=step,
+        changeable=changeable,
+        just_booked=just_booked,
+        restorable=restorable,
     )
 
 
@@ -152,8 +184,14 @@ def edit(public_id):
             return redirect(url_for(".show", public_id=reservation.public_id))
     elif form.is_submitted():
         status = 422
+    day = form.day.data if isinstance(form.day.data, date) else tokyo(reservation.starts_at).date()
+    free = free_intervals(reservation.room, day, now_utc(), exclude_id=reservation.id)
     return render_template(
-        "reservations/edit.html", reservation=reservation, room=reservation.room, form=form
+        "reservations/edit.html",
+        reservation=reservation,
+        room=reservation.room,
+        form=form,
+        free=free,
     ), status
 
 
@@ -166,8 +204,20 @@ def cancel(public_id):
         services.cancel(reservation, by=current_user)
         db.session.commit()
         flash(_("予約を取り消しました。"))
-        return redirect(url_for(".index"))
+        # Its page offers 「元に戻す」 while the slot is still free.
+        return redirect(url_for(".show", public_id=reservation.public_id))
     return render_template("reservations/cancel.html", reservation=reservation)
+
+
+@bp.post("/reservations/<uuid:public_id>/restore")
+@login_required
+def restore(public_id):
+    """Undo a cancellation, if the room and the officer are still free then."""
+    reservation = own_reservation(public_id)
+    undo.restore(reservation, by=current_user)
+    db.session.commit()
+    flash(_("取り消しを元に戻しました。予約は有効です。"))
+    return redirect(url_for(".show", public_id=reservation.public_id))
 
 
 @bp.post("/reservations/<uuid:public_id>/cancel-series")

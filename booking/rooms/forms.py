@@ -6,7 +6,7 @@ from wtforms import BooleanField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from booking.reservations.forms import ChoiceField, ChoiceRadioField, DayField
+from booking.fields import ChoiceField, ChoiceRadioField, DayField
 from booking.rooms.models import Ward
 
 
@@ -32,5 +32,17 @@ class FindForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ward.choices = [SelectChoice("", _l("すべての区"))] + [
+            SelectChoice(ward.value, ward.label) for ward in Ward
+        ]
+
+
+class HomeWardForm(FlaskForm):
+    """The officer's own ward: a POST, so it carries a CSRF token."""
+
+    home_ward = ChoiceField(_l("いつも使う区"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.home_ward.choices = [SelectChoice("", _l("決めない"))] + [
             SelectChoice(ward.value, ward.label) for ward in Ward
         ]

@@ -64,6 +64,25 @@ WARD_LABELS = {
     Ward.TEINE: _l("手稲区"),
 }
 
+# Which wards border which (the city's map): the find page lists a neighbour of the officer's
+# home ward before wards further away.
+NEIGHBOURS: dict[Ward, frozenset[Ward]] = {
+    Ward.CHUO: frozenset(
+        {Ward.KITA, Ward.HIGASHI, Ward.SHIROISHI, Ward.TOYOHIRA, Ward.MINAMI, Ward.NISHI}
+    ),
+    Ward.KITA: frozenset({Ward.CHUO, Ward.HIGASHI, Ward.NISHI, Ward.TEINE}),
+    Ward.HIGASHI: frozenset({Ward.CHUO, Ward.KITA, Ward.SHIROISHI}),
+    Ward.SHIROISHI: frozenset(
+        {Ward.CHUO, Ward.HIGASHI, Ward.TOYOHIRA, Ward.ATSUBETSU, Ward.KIYOTA}
+    ),
+    Ward.ATSUBETSU: frozenset({Ward.SHIROISHI, Ward.KIYOTA}),
+    Ward.TOYOHIRA: frozenset({Ward.CHUO, Ward.SHIROISHI, Ward.KIYOTA, Ward.MINAMI}),
+    Ward.KIYOTA: frozenset({Ward.TOYOHIRA, Ward.SHIROISHI, Ward.ATSUBETSU, Ward.MINAMI}),
+    Ward.MINAMI: frozenset({Ward.CHUO, Ward.TOYOHIRA, Ward.KIYOTA, Ward.NISHI}),
+    Ward.NISHI: frozenset({Ward.CHUO, Ward.KITA, Ward.TEINE, Ward.MINAMI}),
+    Ward.TEINE: frozenset({Ward.NISHI, Ward.KITA}),
+}
+
 
 class FacilityKind(enum.StrEnum):
     SUPPORT_CENTER = "support_center"

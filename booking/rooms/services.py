@@ -1,14 +1,16 @@
 """When rooms are open: weekly hours, national holidays, the year end and closures."""
 
+import calendar
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from booking.auth.models import User
 from booking.extensions import db
-from booking.rooms.models import Closure, Facility, Room
+from booking.rooms.models import NEIGHBOURS, Closure, Facility, Room, Ward
 from booking.timeutil import at_tokyo, is_year_end, national_holiday, tokyo_day_bounds
 
 
@@ -91,8 +93,35 @@ def past_day_message() -> str:
 
 
 def rooms_by_ward(pairs: Iterable[tuple], first=None) -> list[tuple]:
-    """(room, extra) pairs grouped by ward in the city's order, ``first`` ward at the top."""
+    """(room, extra) pairs grouped by ward: ``first`` ward at the top, then the wards that
+    border it, then the rest, each in the city's order."""
     groups: dict = {}
     for room, extra in pairs:
         groups.setdefault(room.facility.ward, []).append((room, extra))
-    return sorted(groups.items(), key=lambda item: (item[0].value != first, item[0].order))
+    return sorted(groups.items(), key=lambda item: (nearness(item[0], first), item[0].order))
+
+
+def nearness(ward: Ward, home: str | None) -> int:
+    """0 for the home ward, 1 for a ward bordering it, 2 for the others (or without a home)."""
+    if ward.value == home:
+        return 0
+    try:
+        return 1 if Ward(home) in NEIGHBOURS[ward] else 2
+    except ValueError:  # no home ward, or not one of Sapporo's
+        return 2
+
+
+def month_weeks(month: date) -> list[list[date | None]]:
+    """The weeks of ``month`` from Sunday, as a wall calendar; days of other months are None."""
+    weeks = calendar.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month)
+    return [[day if day.month == month.month else None for day in week] for week in weeks]
+
+
+def last_bookable_day(rooms: list[Room], today: date) -> date:
+    """The end of the widest booking window among ``rooms``."""
+    return today + timedelta(days=max((room.window_days for room in rooms), default=0))
+
+
+def set_home_ward(user: User, ward: str | None) -> None:
+    """The ward the find page lists first for ``user``; None forgets it."""
+    user.home_ward = Ward(ward).value if ward else None

@@ -1,18 +1,20 @@
 """Finding a free room: the home page, the list of rooms and a room's week."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking.auth.models import User
+from booking.extensions import db
 from booking.inputs import parse_day
 from booking.reservations import queries as reservations
 from booking.reservations.availability import availability, load_rooms, slot_states, within_part
 from booking.reservations.models import Reservation
 from booking.reservations.services import CHECK_IN_EARLY
 from booking.rooms import services
-from booking.rooms.forms import FindForm
+from booking.rooms.forms import FindForm, HomeWardForm
 from booking.templating import locale_code
 from booking.timeutil import now_utc, today_tokyo
 
@@ -34,15 +36,48 @@ def find():
     plans = availability(rooms, day, day)
     results = [(room, within_part(plans[room.id][0], form.part.data, now_utc())) for room in rooms]
     results = [(room, free) for room, free in results if services.fits(room, free)]
+    first = (form.ward.data if valid else None) or current_user.home_ward
     return render_template(
         "rooms/find.html",
         form=form,
         day=day,
         days=[today + timedelta(days=n) for n in range(7)],
-        wards=services.rooms_by_ward(results, first=form.ward.data or None),
+        month=month_calendar(day, today, services.last_bookable_day(rooms, today)),
+        wards=services.rooms_by_ward(results, first=first),
         found=len(results),
         today_panel=today_panel(current_user, now_utc()),
+        home_form=HomeWardForm(home_ward=current_user.home_ward or ""),
     )
+
+
+def month_calendar(day: date, today: date, last_day: date) -> dict:
+    """The month the calendar shows (?month=2025-05, else the chosen day's), and its neighbours
+    while they hold bookable days."""
+    chosen = parse_day(f"{request.args.get('month', '')}-01")
+    first = min(max(chosen or day, today), last_day).replace(day=1)
+    before = (first - timedelta(days=1)).replace(day=1)
+    after = (first + timedelta(days=31)).replace(day=1)
+    return {
+        "first": first,
+        "weeks": services.month_weeks(first),
+        "today": today,
+        "last_day": last_day,
+        "previous": before if before >= today.replace(day=1) else None,
+        "following": after if after <= last_day else None,
+    }
+
+
+@bp.post("/home-ward")
+@login_required
+def home_ward():
+    """Remember the ward the officer lives or works in, to list its rooms first."""
+    form = HomeWardForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_home_ward(current_user, form.home_ward.data or None)
+    db.session.commit()
+    flash(_("いつも使う区を保存しました。"))
+    return redirect(url_for(".find", _anchor="results"))
 
 
 def today_panel(
