@@ -20,14 +20,17 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    action: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(64), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The facility the change concerns, when there is one: the audit viewer filters by it.
+    facility_id: Mapped[int | None] = mapped_column(index=True)
 
 
-def record(actor, action: str, obj, **details: Any) -> None:
-    """Write an audit event for ``obj`` (which must have a public_id or an id) at once.
+def record(actor, action: str, obj, *, facility_id: int | None = None, **details: Any) -> None:
+    """Write an audit event for ``obj`` (which must have a public_id or an id) at once;
+    ``facility_id`` names the facility it concerns, for the viewer's filter.
 
     A plain INSERT in the caller's transaction: it commits or rolls back with the change.
     """
@@ -40,6 +43,7 @@ def record(actor, action: str, obj, **details: Any) -> None:
             "object_type": type(obj).__name__.lower(),
             "object_id": str(getattr(obj, "public_id", None) or obj.id),
             "details": details,
+            "facility_id": facility_id,
         },
     )
 

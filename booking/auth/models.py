@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, String, Table, true
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -46,12 +46,14 @@ class User(db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Officers without e-mail sign in with a login id instead (given with a printed code).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    login_id: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.OFFICER)
     active: Mapped[bool] = mapped_column(default=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None until one is set
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     # Bumped on every change of the officer's own feed (booking.feeds.changes).
     calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -70,6 +72,11 @@ class User(db.Model):
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=facility_manager, back_populates="managers", order_by="Facility.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint("email IS NOT NULL OR login_id IS NOT NULL", name="email_or_login_id"),
+        Index("uq_user_login_id", "login_id", unique=True),
     )
 
     # Flask-Login's protocol, written out so that the login id is the login session's token.
@@ -150,3 +157,31 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))  # SHA-256: the codes are 50-bit random
     used_at: Mapped[datetime | None]
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"  # a link e-mailed to a new account to set its password
+    LETTER = "letter"  # a code printed on paper, for an account without e-mail
+    RESET = "reset"  # a link for a forgotten password
+    EMAIL = "email"  # a link to the new address, confirming a change of e-mail
+
+
+class AccountToken(db.Model):
+    """A single-use secret sent or handed to a person; only its SHA-256 is stored."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose, length=16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    new_email: Mapped[str | None] = mapped_column(String(254))  # for TokenPurpose.EMAIL
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at
