@@ -38,6 +38,12 @@ class NotFound(DomainError):
     status = 404
 
 
+class Gone(DomainError):
+    """It was there once and is no more: a used or expired link, a retired room."""
+
+    status = 410
+
+
 class BookingError(DomainError):
     """A reservation breaks one of the booking rules."""
 

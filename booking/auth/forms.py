@@ -1,9 +1,9 @@
-"""Login form: it checks only the shape of the input."""
+"""Login forms: they check only the shape of the input."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from booking.inputs import no_control_characters
 
@@ -44,3 +44,29 @@ class CodeForm(FlaskForm):
     def attach(self, error) -> None:
         """Show a service error next to the code."""
         self.code.errors = [*self.code.errors, error.message]
+
+
+class NewPasswordForm(FlaskForm):
+    """A password chosen from a link or a printed code (an invitation, a reset)."""
+
+    # Every character is allowed, spaces too; the rules are in booking.auth.passwords.
+    new_password = PasswordField(
+        _l("新しいパスワード"),
+        validators=[
+            DataRequired(_l("新しいパスワードを入力してください。")),
+            Length(max=1024, message=_l("長すぎます。")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    new_password_again = PasswordField(
+        _l("新しいパスワード（確認のため、もう一度）"),
+        validators=[
+            DataRequired(_l("確認のため、新しいパスワードをもう一度入力してください。")),
+            EqualTo("new_password", message=_l("新しいパスワードが一致しません。")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def attach(self, error) -> None:
+        """Show an unacceptable password's reason next to it."""
+        self.new_password.errors = [*self.new_password.errors, error.message]

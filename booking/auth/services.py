@@ -64,7 +64,8 @@ def find_user(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None; rehashes outdated hashes."""
     user = find_user(email)
-    stored = user.password_hash if user else _DUMMY_HASH
+    # An account that has no password yet is checked like an unknown one: same time, no.
+    stored = (user.password_hash if user else None) or _DUMMY_HASH
     # The check is slow on purpose; on SQLite a POST's transaction holds the write lock,
     # so end it before checking rather than make every other request wait.
     db.session.rollback()
@@ -72,7 +73,7 @@ def authenticate(email: str, password: str) -> User | None:
         hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.active:
+    if user is None or not user.active or user.password_hash is None:
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
@@ -122,15 +123,22 @@ def set_password(
     user: User, password: str, *, by: User | None = None, keep: LoginSession | None = None
 ) -> None:
     """Change the password and end every session the user has open but ``keep``."""
-    passwords.ensure_acceptable(password, email=user.email, name=user.name)
+    ensure_acceptable_password(user, password)
     user.password_hash = hasher.hash(password)
     sessions.end_all(user, keep=keep)
     audit.record(by, "user.password_change", user)
     log_event("password.change", user.id)
 
 
+def ensure_acceptable_password(user: User, password: str) -> None:
+    """Raise UnacceptablePassword when ``password`` will not do for ``user``."""
+    passwords.ensure_acceptable(password, email=user.email or user.login_id or "", name=user.name)
+
+
 def is_password_of(user: User, password: str) -> bool:
     """True when ``password`` is ``user``'s current one."""
+    if user.password_hash is None:
+        return False
     try:
         return hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):

@@ -14,8 +14,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from booking.account import invitations
 from booking.auth import services, sessions, two_factor
-from booking.auth.forms import CodeForm, LoginForm
+from booking.auth.forms import CodeForm, LoginForm, NewPasswordForm
+from booking.auth.passwords import UnacceptablePassword
 from booking.errors import DomainError
 from booking.extensions import db, limiter, login_manager
 from booking.timeutil import now_utc
@@ -140,6 +142,29 @@ def finish_login(user, target: str | None):
     session.permanent = True
     login_user(user)
     return redirect(target or url_for("rooms.find"))
+
+
+@bp.route("/login/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """An invited person chooses their first password (the link works once, for 7 days)."""
+    user = invitations.invited(token)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            invitations.accept(token, form.new_password.data)
+        except UnacceptablePassword as error:
+            db.session.rollback()
+            form.attach(error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "パスワードを決めました。メールアドレスと新しいパスワードでログインしてください。"
+                )
+            )
+            return redirect(url_for(".login"))
+    status = 422 if form.errors else 200
+    return render_template("auth/invitation.html", form=form, user=user), status
 
 
 @bp.post("/logout")

@@ -33,6 +33,12 @@ def compose(to: str, subject: str, body: str) -> EmailMessage:
     return message
 
 
+def public_url(endpoint: str, **values) -> str:
+    """The full address of a page on PUBLIC_BASE_URL, for links in e-mails."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
 def enqueue(kind: str, message: EmailMessage) -> None:
     """Put ``message`` in the outbox: it is sent only if the caller's transaction commits."""
     now = now_utc()

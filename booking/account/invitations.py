@@ -1,0 +1,54 @@
+"""Invitations: a new account gets no password, but an e-mailed single-use link to set one."""
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from booking import audit
+from booking.auth import services as accounts
+from booking.auth import tokens
+from booking.auth.models import AccountToken, TokenPurpose, User
+from booking.errors import Gone, InvalidInput
+from booking.notify.outbox import compose, enqueue, public_url
+
+
+def invite(user: User, *, by: User | None) -> None:
+    """E-mail ``user`` a link to set their password; an earlier link stops working."""
+    if not user.email:
+        raise InvalidInput(_("メールアドレスのない方には、案内状を印刷してお渡しください。"))
+    raw = tokens.issue(user, TokenPurpose.INVITATION, by=by)
+    link = public_url("auth.invitation", token=raw)
+    with force_locale("ja"):
+        body = render_template("notify/account_invitation.txt", user=user, link=link)
+        message = compose(user.email, _("【札幌市】保護司面談室予約のご案内"), body)
+    enqueue("account.invitation", message)
+    audit.record(by, "user.invite", user)
+
+
+def invited(raw: str) -> User:
+    """The account an invitation link is for, if the link can still be used."""
+    return usable(raw).user
+
+
+def usable(raw: str) -> AccountToken:
+    token = tokens.find(raw, TokenPurpose.INVITATION)
+    if token is None:
+        raise Gone(
+            _(
+                "この案内のリンクは使えません（使用済みか、期限の7日を過ぎています）。"
+                "市の担当者に新しい案内を頼んでください。"
+            )
+        )
+    return token
+
+
+def accept(raw: str, password: str) -> User:
+    """Set the invited account's first password; the link is spent."""
+    token = usable(raw)
+    user = token.user
+    accounts.ensure_acceptable_password(user, password)
+    if not tokens.use(token):
+        raise Gone(_("この案内のリンクは、たった今使われました。"))
+    accounts.set_password(user, password, by=user)
+    audit.record(user, "user.invitation_accepted", user)
+    return user
