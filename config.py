@@ -64,6 +64,8 @@ class Config:
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 10 minutes")
+    # After this many failed logins within an hour, the account's owner is told by e-mail.
+    FAILED_LOGINS_BEFORE_WARNING = env_int("FAILED_LOGINS_BEFORE_WARNING", 5)
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes")
 
     # One JSON line per request on standard error (gunicorn passes it on to its log).

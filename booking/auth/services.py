@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from booking import audit
-from booking.auth import passwords, sessions
+from booking.auth import passwords, sessions, warnings
 from booking.auth.models import LoginSession, Role, User
 from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
@@ -41,10 +41,15 @@ def record_login(user: User) -> None:
 
 
 def record_failed_login(email: str) -> None:
-    """Audit and log a refused login; the answer to the client never says if the account exists."""
+    """Audit and log a refused login; the answer to the client never says if the account exists.
+
+    Throttling slows a guesser down without locking the owner out; the owner is also told by
+    e-mail once failures pile up, so that they can change a password someone is after.
+    """
     user = find_user(email)
     if user is not None:
         audit.record(None, "user.login_failed", user)
+        warnings.warn_of_failed_logins(user)
     log_event("login.failed", user.id if user else None)
 
 
