@@ -78,6 +78,8 @@ class Config:
 
     MAX_FUTURE_RESERVATIONS = env_int("MAX_FUTURE_RESERVATIONS", 20)
     SERIES_MAX_DAYS = env_int("SERIES_MAX_DAYS", 183)
+    # Find-a-room searches every ward up to this many rooms; beyond, a ward and its neighbours.
+    FIND_EVERY_WARD_UP_TO = env_int("FIND_EVERY_WARD_UP_TO", 100)
 
     SAFETY_GRACE_MINUTES = env_int("SAFETY_GRACE_MINUTES", 15)
     # Notes for the desk are cleared this many days after the interview ends.

@@ -83,3 +83,81 @@ def test_a_home_ward_that_is_not_sapporo_s_is_refused(officer_client, officer, n
     data = {"home_ward": "shibuya", "csrf_token": csrf_token(officer_client, "/")}
     assert officer_client.post("/home-ward", data=data).status_code == 400
     assert db.session.get(User, officer.id).home_ward is None
+
+
+# At national size (thousands of rooms), the search keeps to a ward and its neighbours.
+
+
+@pytest.fixture
+def three_wards(app, facility, make_room, now):
+    """Rooms in Chuo (the test facility), Teine (borders Kita) and Atsubetsu (does not)."""
+    from datetime import date, time
+
+    from booking.rooms.models import Facility, FacilityKind, FeeBasis, OpeningHours, Room
+
+    make_room()
+    for ward in (Ward.TEINE, Ward.ATSUBETSU):
+        db.session.add(
+            Facility(
+                code=f"hall-{ward.value}",
+                ward=ward,
+                name_ja=f"{ward.label}会館",
+                name_en=f"{ward.value} hall",
+                address="札幌市",
+                kind=FacilityKind.BRANCH_HALL,
+                fee_basis=FeeBasis.FULL_EXEMPTION,
+                bookable_from=date(2020, 1, 1),
+                opening_hours=[
+                    OpeningHours(weekday=d, opens=time(9), closes=time(17)) for d in range(5)
+                ],
+                rooms=[Room(code="r", name_ja=f"{ward.label}の部屋", name_en="Room")],
+            )
+        )
+    db.session.commit()
+    app.config["FIND_EVERY_WARD_UP_TO"] = 2
+
+
+def shown_rooms(page: str) -> set[str]:
+    return set(re.findall(r'<span class="room-card__room">([^<（]+)', page))
+
+
+def ward_links(page: str) -> set[str]:
+    """The wards offered for another search (the day links keep the chosen ward too)."""
+    nav = re.search(r'<nav class="ward-picks".*?</nav>', page, re.S)
+    return set(re.findall(r"ward=(\w+)", nav.group(0))) if nav else set()
+
+
+def test_with_many_rooms_the_chosen_ward_is_searched_and_its_neighbours_offered_first(
+    officer_client, three_wards
+):
+    page = officer_client.get("/?day=2025-04-08&ward=teine").get_data(as_text=True)
+    assert shown_rooms(page) == {"手稲区の部屋"}
+    assert "手稲区の部屋です。となりの区は" in page
+    offered = re.findall(
+        r"ward=(\w+)", re.search(r'<nav class="ward-picks".*?</nav>', page, re.S)[0]
+    )
+    assert set(offered[:2]) == {"nishi", "kita"}  # Teine's neighbours
+    assert "teine" not in offered and len(offered) == 9
+    page = officer_client.get("/?day=2025-04-08&ward=chuo").get_data(as_text=True)
+    assert shown_rooms(page) == {"面談室1"}
+
+
+def test_with_many_rooms_and_no_ward_known_the_officer_picks_one(officer_client, three_wards):
+    page = officer_client.get("/?day=2025-04-08").get_data(as_text=True)
+    assert shown_rooms(page) == set()
+    assert "区を選んでからさがします" in page
+    assert ward_links(page) == {ward.value for ward in Ward}
+
+
+def test_the_home_ward_centres_the_search(officer_client, officer, three_wards):
+    officer.home_ward = "teine"
+    db.session.commit()
+    page = officer_client.get("/?day=2025-04-08").get_data(as_text=True)
+    assert shown_rooms(page) == {"手稲区の部屋"}
+
+
+def test_with_few_rooms_every_ward_is_searched(app, officer_client, three_wards):
+    app.config["FIND_EVERY_WARD_UP_TO"] = 100
+    page = officer_client.get("/?day=2025-04-08&ward=kita").get_data(as_text=True)
+    assert shown_rooms(page) == {"面談室1", "手稲区の部屋", "厚別区の部屋"}
+    assert ward_links(page) == set()

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from booking.auth.models import User
@@ -14,23 +14,24 @@ from booking.rooms.models import NEIGHBOURS, Closure, Facility, Room, Ward
 from booking.timeutil import at_tokyo, is_year_end, national_holiday, tokyo_day_bounds
 
 
-def listed_rooms(today: date) -> list[Room]:
-    """Active rooms of facilities lent today or later, with everything the list shows."""
+def listed_rooms(today: date, wards: Iterable[Ward] | None = None) -> list[Room]:
+    """Active rooms of facilities lent today or later (in ``wards`` when given), with
+    everything the list shows."""
+    query = select(Room).join(Room.facility).where(*lent_rooms(today))
+    if wards is not None:
+        query = query.where(Facility.ward.in_(list(wards)))
     return list(
         db.session.scalars(
-            select(Room)
-            .join(Room.facility)
-            .where(
-                Room.active,
-                or_(Facility.bookable_until.is_(None), Facility.bookable_until >= today),
-            )
-            .options(
+            query.options(
                 selectinload(Room.facility).selectinload(Facility.opening_hours),
                 selectinload(Room.staffed_hours),
-            )
-            .order_by(Facility.id, Room.id)
+            ).order_by(Facility.id, Room.id)
         )
     )
+
+
+def lent_rooms(today: date) -> tuple:
+    return (Room.active, or_(Facility.bookable_until.is_(None), Facility.bookable_until >= today))
 
 
 def closures_between(starts_at: datetime, ends_at: datetime) -> list[Closure]:
@@ -75,12 +76,36 @@ def closed_day_reason(
     return None
 
 
-def findable_rooms(today: date, evening_or_weekend: bool) -> list[Room]:
-    """The rooms the find page considers; other wards stay in (officers travel)."""
-    rooms = listed_rooms(today)
+def findable_rooms(
+    today: date, evening_or_weekend: bool, *, near: Ward | None, all_up_to: int
+) -> tuple[list[Room], frozenset[Ward] | None]:
+    """The rooms the find page considers, and the wards it kept to (None: every ward).
+
+    Officers travel, so every ward is searched while there are at most ``all_up_to`` rooms
+    (Sapporo has 15). Beyond that (a national service, thousands of rooms) the search keeps
+    to the ward ``near``, and to nothing until a ward is known; the page offers the others.
+    """
+    wards = None
+    if count_lent_rooms(today) > all_up_to:
+        wards = frozenset({near} if near is not None else ())
+    rooms = listed_rooms(today, wards) if wards != frozenset() else []
     if evening_or_weekend:
         rooms = [room for room in rooms if room.facility.open_evenings_or_weekends]
-    return rooms
+    return rooms, wards
+
+
+def other_wards(kept_to: frozenset[Ward] | None, near: Ward | None) -> list[Ward]:
+    """The wards a kept-to search did not cover, those bordering ``near`` first."""
+    if kept_to is None:
+        return []
+    others = [ward for ward in Ward if ward not in kept_to]
+    return sorted(others, key=lambda ward: (nearness(ward, near and near.value), ward.order))
+
+
+def count_lent_rooms(today: date) -> int:
+    return db.session.scalar(
+        select(func.count(Room.id)).join(Room.facility).where(*lent_rooms(today))
+    )
 
 
 def fits(room: Room, free: list[tuple[datetime, datetime]]) -> bool:

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from booking.reservations.models import Reservation
 from booking.reservations.services import CHECK_IN_EARLY
 from booking.rooms import services
 from booking.rooms.forms import FindForm, HomeWardForm
+from booking.rooms.models import Ward
 from booking.templating import locale_code
 from booking.timeutil import now_utc, today_tokyo
 
@@ -32,11 +33,17 @@ def find():
     if day < today:
         form.day.errors = [*form.day.errors, services.past_day_message()]
         day = today
-    rooms = services.findable_rooms(today, form.evening_or_weekend.data)
+    first = (form.ward.data if valid else None) or current_user.home_ward
+    near_ward = Ward(first) if first else None
+    rooms, kept_to = services.findable_rooms(
+        today,
+        form.evening_or_weekend.data,
+        near=near_ward,
+        all_up_to=current_app.config["FIND_EVERY_WARD_UP_TO"],
+    )
     plans = availability(rooms, day, day)
     results = [(room, within_part(plans[room.id][0], form.part.data, now_utc())) for room in rooms]
     results = [(room, free) for room, free in results if services.fits(room, free)]
-    first = (form.ward.data if valid else None) or current_user.home_ward
     return render_template(
         "rooms/find.html",
         form=form,
@@ -44,6 +51,9 @@ def find():
         days=[today + timedelta(days=n) for n in range(7)],
         month=month_calendar(day, today, services.last_bookable_day(rooms, today)),
         wards=services.rooms_by_ward(results, first=first),
+        kept_to=kept_to,
+        near_ward=near_ward,
+        other_wards=services.other_wards(kept_to, near_ward),
         found=len(results),
         today_panel=today_panel(current_user, now_utc()),
         home_form=HomeWardForm(home_ward=current_user.home_ward or ""),
