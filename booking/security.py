@@ -1,8 +1,10 @@
 """Security headers on every response, from one hook; and the security event log."""
 
+import hashlib
 import logging
 
 from flask import Flask, Response, current_app, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from booking.timeutil import now_utc
 
@@ -72,7 +74,14 @@ def is_private(response: Response) -> bool:
     return signed_in or response.headers.get("Content-Disposition", "").startswith("attachment")
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, signed with HMAC-SHA-256 rather than its SHA-1."""
+
+    digest_method = staticmethod(hashlib.sha256)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     app.after_request(add_security_headers)
     security_log.setLevel(logging.INFO)
     if not security_log.handlers and not logging.getLogger().handlers:

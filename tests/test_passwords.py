@@ -27,6 +27,7 @@ def test_the_common_password_list_is_long():
         "  spaces at both ends  ",
         "🐻 ひぐま 🐻 bears",
         "tr0ub4dor&3 horse",
+        "sapporo snow festival",  # the service's word and words of one's own
     ],
 )
 def test_long_uncommon_passwords_of_any_characters_are_accepted(password):
@@ -46,6 +47,10 @@ def test_long_uncommon_passwords_of_any_characters_are_accepted(password):
         ("my yamada.hanako 2025", "メールアドレスや名前"),
         ("山田花子です、よろしく", "メールアドレスや名前"),
         ("花子の大切なパスワード", "メールアドレスや名前"),
+        ("sapporo2025", "このサービスのことば"),
+        ("Hogoshi 1234!", "このサービスのことば"),
+        ("札幌の保護司です", "このサービスのことば"),
+        ("予約予約予約予約", "このサービスのことば"),
     ],
 )
 def test_weak_passwords_are_refused_in_japanese(password, message):

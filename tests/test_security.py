@@ -49,3 +49,16 @@ def test_the_desk_csv_is_not_stored(client, make_user, facility, room, now):
     response = client.get(f"/manage/facilities/{facility.id}/schedule.csv?day=2025-04-08")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_session_cookie_is_signed_with_sha256(app, officer_client):
+    from flask.sessions import SecureCookieSessionInterface
+
+    cookie = officer_client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    signature = cookie.rsplit(".", 1)[1]
+    assert len(signature) == 43  # 32 bytes of HMAC-SHA-256, base64url without padding
+    # The same session signed the old way (HMAC-SHA-1) is not accepted.
+    old = SecureCookieSessionInterface().get_signing_serializer(app)
+    payload = app.session_interface.get_signing_serializer(app).loads(cookie)
+    officer_client.set_cookie(app.config["SESSION_COOKIE_NAME"], old.dumps(payload))
+    assert officer_client.get("/reservations/").status_code == 302

@@ -137,6 +137,23 @@ def test_a_recovery_code_logs_in_once(app, client, manager, now):
     assert code_step(again, codes[4]).status_code == 302
     stored = db.session.scalars(select(RecoveryCode.code_hash)).all()
     assert not any(code.replace("-", "") in h for code in codes for h in stored)
+    # About 50 bits each: hashed like passwords, salted, so that a stolen table is no list.
+    assert all(h.startswith("$argon2id$") for h in stored) and len(set(stored)) == 10
+
+
+def test_a_recovery_code_made_before_argon2_still_works_once(app, client, manager, now):
+    import hashlib
+
+    manager.totp_confirmed_at = now
+    db.session.add(
+        RecoveryCode(user_id=manager.id, code_hash=hashlib.sha256(b"abcdefghjk").hexdigest())
+    )
+    db.session.commit()
+    password_step(client, manager)
+    assert code_step(client, "abcde-fghjk").status_code == 302
+    again = app.test_client()
+    password_step(again, manager)
+    assert code_step(again, "abcde-fghjk").status_code == 422
 
 
 # --- enrolment --------------------------------------------------------------------------------

@@ -155,7 +155,8 @@ class RecoveryCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64))  # SHA-256: the codes are 50-bit random
+    # argon2id, salted: a code is only about 50 bits (older rows: a plain SHA-256).
+    code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None]
 
 

@@ -36,6 +36,27 @@ def own_words(email: str, name: str) -> set[str]:
     return {w for w in words if len(w) >= 3 or (len(w) == 2 and not w.isascii())}
 
 
+# The words of this service (ASVS 6.2.11): a password may contain them, but without them
+# what is left must still hold a few letters of its own, not only digits or symbols.
+SERVICE_WORDS = (
+    "sapporo", "札幌", "さっぽろ", "サッポロ",
+    "hogoshi", "保護司", "ほごし", "hogo", "保護",
+    "mendan", "面談", "めんだん", "yoyaku", "予約", "よやく", "booking", "reserve",
+    "interview", "room", "面談室", "probation", "city", "市役所",
+)  # fmt: skip
+
+
+OWN_LETTERS = 4
+
+
+def leans_on_service_words(folded: str) -> bool:
+    """True for 「sapporo2025」 or 「札幌の保護司です」, not for 「さくら咲く札幌の春」."""
+    rest = folded
+    for word in sorted(SERVICE_WORDS, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return rest != folded and sum(c.isalpha() for c in rest) < OWN_LETTERS
+
+
 def ensure_acceptable(password: str, *, email: str, name: str) -> None:
     """Raise UnacceptablePassword with a plain message saying what to change."""
     if len(password) < MIN_LENGTH:
@@ -50,6 +71,13 @@ def ensure_acceptable(password: str, *, email: str, name: str) -> None:
     if folded in common_passwords() or "".join(folded.split()) in common_passwords():
         raise UnacceptablePassword(
             _("よく使われていて推測されやすいパスワードです。別のパスワードにしてください。")
+        )
+    if leans_on_service_words(folded):
+        raise UnacceptablePassword(
+            _(
+                "「札幌」「保護司」「予約」のような、このサービスのことばに頼らないパスワードに"
+                "してください。ほかのことばを足せば使えます。"
+            )
         )
     if any(word in folded for word in own_words(email, name)):
         raise UnacceptablePassword(_("メールアドレスや名前を含まないパスワードにしてください。"))

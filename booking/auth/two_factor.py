@@ -7,10 +7,12 @@ import unicodedata
 
 import pyotp
 import segno
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from booking import audit
+from booking.auth import services as accounts
 from booking.auth import sessions
 from booking.auth.models import RecoveryCode, User
 from booking.errors import InvalidInput, NotAllowed
@@ -22,6 +24,7 @@ ISSUER = "札幌市 面談室予約"
 RECOVERY_CODES = 10
 # No 0/o, 1/l/i: a code read off paper by someone over 60 must not be ambiguous.
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+RECOVERY_LENGTH = 10
 
 
 class WrongCode(InvalidInput):
@@ -85,26 +88,41 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
 
 
 def new_recovery_codes(user: User) -> list[str]:
-    """Ten fresh single-use codes, replacing any earlier ones; only their hashes are kept."""
+    """Ten fresh single-use codes, replacing any earlier ones; only their hashes are kept.
+
+    A code has about 50 bits, so each is hashed like a password (argon2id, salted).
+    """
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10)) for _ in range(10)]
-    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=hash_code(c)) for c in codes)
+    codes = [
+        "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
+        for _ in range(RECOVERY_CODES)
+    ]
+    db.session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=accounts.hasher.hash(c)) for c in codes
+    )
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-def hash_code(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+def is_code(stored: str, code: str) -> bool:
+    if not stored.startswith("$argon2"):  # made before codes were hashed with argon2
+        return hmac.compare_digest(stored, hashlib.sha256(code.encode()).hexdigest())
+    try:
+        return accounts.hasher.verify(stored, code)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    """True, and the code is spent, when it is one of the user's unused codes."""
-    found = db.session.scalar(
-        select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == hash_code(code),
-            RecoveryCode.used_at.is_(None),
-        )
+    """True, and the code is spent, when it is one of the user's unused codes.
+
+    Salted hashes cannot be looked up, so each unused code (ten at most) is checked.
+    """
+    if len(code) != RECOVERY_LENGTH:
+        return False
+    unused = db.session.scalars(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     )
+    found = next((row for row in unused if is_code(row.code_hash, code)), None)
     if found is not None:
         found.used_at = now_utc()
     return found is not None
