@@ -63,6 +63,9 @@ class Config:
     # How many proxies stand in front of the app and set X-Forwarded-For/-Proto; 0 trusts none.
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    # Any page, per client address: far above a person's pace, even many phones behind one
+    # carrier address, but it stops a script.
+    PAGE_LIMIT_PER_IP = os.environ.get("PAGE_LIMIT_PER_IP", "300 per minute")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 10 minutes")
     # After this many failed logins within an hour, the account's owner is told by e-mail.
     FAILED_LOGINS_BEFORE_WARNING = env_int("FAILED_LOGINS_BEFORE_WARNING", 5)

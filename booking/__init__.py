@@ -2,8 +2,10 @@
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import catalogs, cli, compression, errors, extensions, inputs, security, templating
@@ -27,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_object(Config)
     app.config.update(overrides or {})
     ensure_secret_key(app)
+    ensure_encrypted_backends(app)
     catalogs.compile_stale()
     requests.init_app(app)  # first, so that every request has its id and its log line
     compression.init_app(app)  # next, so that it runs after every other hook
@@ -55,6 +58,40 @@ def trust_proxies(app: Flask) -> None:
     count = app.config["TRUSTED_PROXIES"]
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
+LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+
+
+def ensure_encrypted_backends(app: Flask) -> None:
+    """Production reaches a database, Redis or mail server on another host only over TLS.
+
+    Connections on this host (a Unix socket or the loopback address) never cross a network.
+    """
+    if not app.config["PRODUCTION"]:
+        return
+    config = app.config
+    plain = []
+    database = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    verified = database.query.get("sslmode") in ("verify-full", "verify-ca")
+    if database.get_backend_name() == "postgresql" and not is_local(database.host) and not verified:
+        plain.append("DATABASE_URL (add ?sslmode=verify-full)")
+    for key in ("RATELIMIT_STORAGE_URI", "FEED_CACHE_URL"):
+        parts = urlsplit(config.get(key) or "")
+        if parts.scheme == "redis" and not is_local(parts.hostname):
+            plain.append(f"{key} (use rediss://)")
+    mail = config.get("MAIL_SERVER")
+    if mail and not is_local(mail) and not (config["MAIL_USE_TLS"] or config["MAIL_USE_SSL"]):
+        plain.append("MAIL_SERVER (set MAIL_USE_TLS=1 or MAIL_USE_SSL=1)")
+    if plain:
+        raise RuntimeError(
+            "APP_ENV=production: these reach another host without TLS: " + "; ".join(plain)
+        )
+
+
+def is_local(host: str | None) -> bool:
+    """The loopback address, or no host at all (a Unix socket)."""
+    return (host or "").strip("[]") in LOCAL_HOSTS or (host or "").startswith("/")
 
 
 # Sessions and CSRF tokens are signed with it: 256 bits, as `secrets.token_hex(32)` makes.

@@ -3,7 +3,7 @@
 import sqlite3
 from datetime import datetime
 
-from flask import Flask, session
+from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -49,7 +49,21 @@ migrate = Migrate(render_as_batch=True, compare_type=True, render_item=_render_i
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def exempt_from_page_limit() -> bool:
+    """Load balancers' checks, static files and feeds (nginx limits feeds by address)."""
+    return request.endpoint in ("static", "ops.healthz", "ops.readyz", "feeds.feed")
+
+
+# All other routes share PAGE_LIMIT_PER_IP per client address (ASVS 2.4.1); logins and codes
+# have their own, stricter limits (booking.auth.views).
+# (Read per request: the tests build apps with different settings around one limiter.)
+limiter = Limiter(
+    key_func=get_remote_address,
+    application_limits=[lambda: current_app.config["PAGE_LIMIT_PER_IP"]],
+    application_limits_exempt_when=exempt_from_page_limit,
+)
 
 
 def select_locale() -> str:

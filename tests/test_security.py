@@ -62,3 +62,39 @@ def test_the_session_cookie_is_signed_with_sha256(app, officer_client):
     payload = app.session_interface.get_signing_serializer(app).loads(cookie)
     officer_client.set_cookie(app.config["SESSION_COOKIE_NAME"], old.dumps(payload))
     assert officer_client.get("/reservations/").status_code == 302
+
+
+REMOTE_DB = "postgresql+psycopg://booking:pw@db.example.jp/booking"
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"SQLALCHEMY_DATABASE_URI": REMOTE_DB}, "DATABASE_URL"),
+        ({"SQLALCHEMY_DATABASE_URI": REMOTE_DB + "?sslmode=require"}, "DATABASE_URL"),
+        ({"RATELIMIT_STORAGE_URI": "redis://cache.example.jp:6379/0"}, "RATELIMIT_STORAGE_URI"),
+        ({"FEED_CACHE_URL": "redis://10.0.0.5/1"}, "FEED_CACHE_URL"),
+        ({"MAIL_SERVER": "smtp.example.jp"}, "MAIL_SERVER"),
+    ],
+)
+def test_production_refuses_plain_connections_to_other_hosts(database_url, settings, named):
+    config = config_for(database_url, PRODUCTION=True, SECRET_KEY="k" * 32)
+    with pytest.raises(RuntimeError, match=named):
+        create_app({**config, **settings})
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"SQLALCHEMY_DATABASE_URI": REMOTE_DB + "?sslmode=verify-full"},
+        {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://booking@/booking?host=/run/postgresql"},
+        {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://booking:pw@127.0.0.1/booking"},
+        {"RATELIMIT_STORAGE_URI": "rediss://cache.example.jp:6380/0"},
+        {"FEED_CACHE_URL": "redis://127.0.0.1:6379/1"},
+        {"MAIL_SERVER": "smtp.example.jp", "MAIL_USE_TLS": True},
+        {"MAIL_SERVER": "localhost"},
+    ],
+)
+def test_production_accepts_tls_or_this_host(database_url, settings):
+    config = config_for(database_url, PRODUCTION=True, SECRET_KEY="k" * 32)
+    create_app({**config, **settings})  # a database is not reached at start

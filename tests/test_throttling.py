@@ -123,3 +123,21 @@ def test_app_servers_share_the_counters_only_through_redis(
         connection = redis.Redis.from_url(storage)
         for key in connection.scan_iter(f"*{address}*"):
             connection.delete(key)
+
+
+def test_every_page_has_a_limit_per_address_but_health_checks_and_feeds_do_not(
+    database_url, officer
+):
+    from booking.feeds import services as feeds
+    from booking.feeds.models import Feed, FeedKind
+
+    app = throttled_app(database_url, PAGE_LIMIT_PER_IP="3 per minute")
+    token = feeds.issue(officer, Feed(FeedKind.MINE), by=officer)
+    db.session.commit()
+    client = client_at(app, "203.0.113.66")
+    statuses = [client.get("/rooms/").status_code for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]  # to the login page, until the limit
+    assert "操作の回数が多すぎます" in client.get("/calendar").get_data(as_text=True)
+    assert all(client.get("/healthz").status_code == 200 for _ in range(5))
+    assert all(client.get(f"/feeds/{token}.ics").status_code == 200 for _ in range(5))
+    assert client_at(app, "198.51.100.10").get("/rooms/").status_code == 302
