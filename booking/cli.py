@@ -15,7 +15,7 @@ from booking.errors import DomainError
 from booking.extensions import db
 from booking.feeds.cli import feeds
 from booking.notify.cli import mail
-from booking.ops import backup
+from booking.ops import backup, grants
 from booking.ops.national import demo
 from booking.reports.cli import report
 from booking.rooms.models import Facility
@@ -154,3 +154,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(report)
     backup.init_app()
+    grants.init_app()
