@@ -13,6 +13,19 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def secret(name: str, default: str | None = None) -> str | None:
+    """A secret setting: NAME, or the contents of the file that NAME_FILE names.
+
+    With NAME_FILE the secret need not sit in the environment file: systemd hands it over
+    as a credential, kept encrypted on disk (deploy/systemd/booking-secrets.conf).
+    """
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        with open(path, encoding="utf-8") as file:
+            return file.read().strip()
+    return os.environ.get(name) or default
+
+
 def env_int(name: str, default: int) -> int:
     """Read a whole-number setting; unset means ``default``."""
     value = os.environ.get(name, "").strip()
@@ -25,8 +38,8 @@ class Config:
     APP_ENV = os.environ.get("APP_ENV", "development")
     PRODUCTION = APP_ENV == "production"
 
-    SECRET_KEY = os.environ.get("SECRET_KEY") or None
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///booking.sqlite3")
+    SECRET_KEY = secret("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = secret("DATABASE_URL", "sqlite:///booking.sqlite3")
     # An error's message never quotes the values of its statement: they would reach the log.
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True, "hide_parameters": True}
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
@@ -59,7 +72,7 @@ class Config:
     LANGUAGES = ("ja", "en")
 
     # memory:// counts in each worker: use Redis as soon as there is more than one.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = secret("RATELIMIT_STORAGE_URI", "memory://")
     # How many proxies stand in front of the app and set X-Forwarded-For/-Proto; 0 trusts none.
     TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
@@ -75,7 +88,7 @@ class Config:
     REQUEST_LOG = env_bool("REQUEST_LOG", PRODUCTION)
 
     # Where feed bodies are kept by ETag: unset = instance/feed-cache, redis://... , or off.
-    FEED_CACHE_URL = os.environ.get("FEED_CACHE_URL", "")
+    FEED_CACHE_URL = secret("FEED_CACHE_URL", "")
 
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
@@ -92,7 +105,7 @@ class Config:
     MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)  # STARTTLS on a plain connection
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)  # TLS from the start (port 465)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_PASSWORD = secret("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "booking@localhost")
     # A message the server does not take is tried again after 1, 2, 4 ... times this (at most
     # an hour apart), and shown to admins as failed after this many attempts.

@@ -121,3 +121,34 @@ def test_gunicorn_loads_the_example_configuration(database_url):
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_secrets_can_come_as_systemd_credentials(tmp_path):
+    import importlib
+
+    import config
+
+    dropin = (DEPLOY / "systemd" / "booking-secrets.conf").read_text()
+    named = dict(re.findall(r"^Environment=(\w+)_FILE=%d/(\w+)$", dropin, re.M))
+    loaded = set(re.findall(r"^LoadCredentialEncrypted=(\w+):", dropin, re.M))
+    assert set(named.values()) == loaded
+    settings = {
+        "SECRET_KEY": "SECRET_KEY",
+        "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+        "MAIL_PASSWORD": "MAIL_PASSWORD",
+        "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+        "FEED_CACHE_URL": "FEED_CACHE_URL",
+    }
+    assert set(named) == set(settings)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, credential in named.items():
+            (tmp_path / credential).write_text(f"value of {credential}\n")
+            patch.setenv(f"{name}_FILE", str(tmp_path / credential))
+            patch.setenv(name, "the environment file's value, not used")
+        try:
+            reloaded = importlib.reload(config).Config
+            for name, attribute in settings.items():
+                assert getattr(reloaded, attribute) == f"value of {named[name]}"
+        finally:
+            patch.undo()
+            importlib.reload(config)
