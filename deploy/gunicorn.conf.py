@@ -20,3 +20,7 @@ max_requests_jitter = 200
 accesslog = None
 errorlog = "-"
 preload_app = True
+# Behind nginx on another host, gunicorn speaks TLS with a certificate of the city's internal
+# CA (nginx.conf: proxy_ssl_verify); on the same host as nginx, plain loopback is enough.
+certfile = os.environ.get("GUNICORN_CERTFILE") or None
+keyfile = os.environ.get("GUNICORN_KEYFILE") or None

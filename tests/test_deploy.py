@@ -28,19 +28,27 @@ def tool(name: str) -> str:
     return found
 
 
-def test_nginx_accepts_the_example_server(tmp_path):
+def self_signed(folder: Path, name: str) -> tuple[Path, Path]:
+    """A throwaway key and certificate for ``name``."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subject = ["-subj", f"/CN={name}", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run([tool("openssl"), *request, *subject], check=True, capture_output=True)
+    return key, cert
+
+
+@pytest.mark.parametrize("app_servers", ["on this host", "on other hosts, over TLS"])
+def test_nginx_accepts_the_example_server(tmp_path, app_servers):
     nginx = tool("nginx")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    self_signed = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-    subject = ["-subj", "/CN=booking.example.jp", "-keyout", str(key), "-out", str(cert)]
-    subprocess.run(
-        [tool("openssl"), *self_signed, *subject],
-        check=True,
-        capture_output=True,
-    )
+    key, cert = self_signed(tmp_path, "booking.example.jp")
     server = (DEPLOY / "nginx.conf").read_text()
     server = server.replace("/etc/ssl/certs/booking.example.jp.pem", str(cert))
     server = server.replace("/etc/ssl/private/booking.example.jp.key", str(key))
+    if app_servers != "on this host":  # as the comment in nginx.conf says
+        server = server.replace("http://booking", "https://booking")
+        server = re.sub(r"^    # (proxy_ssl_\w+ )", r"    \1", server, flags=re.M)
+        server = server.replace("/etc/ssl/certs/city-internal-ca.pem", str(cert))
+        assert server.count("proxy_ssl_") == 3 and "http://booking" not in server
     (tmp_path / "booking.conf").write_text(server)
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
@@ -152,3 +160,26 @@ def test_secrets_can_come_as_systemd_credentials(tmp_path):
         finally:
             patch.undo()
             importlib.reload(config)
+
+
+def test_gunicorn_speaks_tls_when_given_a_certificate(database_url, tmp_path):
+    key, cert = self_signed(tmp_path, "booking-app.internal")
+    environment = {
+        **os.environ,
+        "SECRET_KEY": "a-production-secret-of-sufficient-length-0123456789",
+        "DATABASE_URL": database_url,
+        "GUNICORN_CERTFILE": str(cert),
+        "GUNICORN_KEYFILE": str(key),
+    }
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    result = subprocess.run(
+        [gunicorn, "--print-config", "-c", str(DEPLOY / "gunicorn.conf.py"), "wsgi:app"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(rf"^certfile\s*=\s*{re.escape(str(cert))}$", result.stdout, re.M)
+    assert re.search(rf"^keyfile\s*=\s*{re.escape(str(key))}$", result.stdout, re.M)
