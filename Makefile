@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := booking
 
-.PHONY: run test format bench load translations messages clean
+.PHONY: run test format bench load translations messages clean sbom
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ bench: $(VENV)/.installed-dev translations
 # in time (LOAD_ARGS="--users 10,25 --seconds 30" for a shorter run).
 load: $(VENV)/.installed-dev translations
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+# A CycloneDX inventory (SBOM) of what the app runs on, its dependencies without the
+# development tools, made for each release: sbom.cdx.json.
+sbom: $(VENV)/.installed-dev
+	rm -rf .sbom-venv && $(PYTHON) -m venv .sbom-venv
+	.sbom-venv/bin/pip install --quiet .
+	$(BIN)/cyclonedx-py environment .sbom-venv/bin/python --pyproject pyproject.toml \
+		--output-reproducible --output-file sbom.cdx.json
+	rm -rf .sbom-venv
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
