@@ -80,6 +80,12 @@ class Config:
     # carrier address, but it stops a script.
     PAGE_LIMIT_PER_IP = os.environ.get("PAGE_LIMIT_PER_IP", "300 per minute")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 10 minutes")
+    # New passwords are checked against known breaches here (k-anonymity: only 5 hex digits
+    # of a SHA-1 leave the server); empty switches it off. Unreachable = local rules only.
+    PWNED_PASSWORDS_URL = os.environ.get(
+        "PWNED_PASSWORDS_URL", "https://api.pwnedpasswords.com/range/"
+    )
+    PWNED_PASSWORDS_TIMEOUT = float(os.environ.get("PWNED_PASSWORDS_TIMEOUT", "3"))
     # After this many failed logins within an hour, the account's owner is told by e-mail.
     FAILED_LOGINS_BEFORE_WARNING = env_int("FAILED_LOGINS_BEFORE_WARNING", 5)
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes")

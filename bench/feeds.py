@@ -71,6 +71,7 @@ def make_app(url: str, **config):
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "bench",
             "RATELIMIT_ENABLED": False,
+            "PWNED_PASSWORDS_URL": "",
             **config,
         }
     )

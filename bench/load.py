@@ -114,6 +114,7 @@ def start_gunicorn(url: str, port: int, log: Path) -> subprocess.Popen:
         "SECRET_KEY": "load-test-secret-of-enough-length-0123456789",
         "DATABASE_URL": url,
         "RATELIMIT_ENABLED": "0",  # every simulated user logs in from 127.0.0.1
+        "PWNED_PASSWORDS_URL": "",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "REQUEST_LOG": "0",
     }

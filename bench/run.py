@@ -173,6 +173,7 @@ def make_app(url: str):
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "bench",
             "RATELIMIT_ENABLED": False,
+            "PWNED_PASSWORDS_URL": "",
             "WTF_CSRF_ENABLED": False,
             "TESTING": True,
         }

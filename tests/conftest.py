@@ -42,6 +42,7 @@ def config_for(database_url: str, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_ENABLED": False,
         "FEED_CACHE_URL": "off",
+        "PWNED_PASSWORDS_URL": "",  # no test reaches the internet (tests/test_breached.py)
         **extra,
     }
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from booking import audit
-from booking.auth import passwords, sessions, warnings
+from booking.auth import breached, passwords, sessions, warnings
 from booking.auth.models import LoginSession, Role, User
 from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
@@ -107,6 +107,7 @@ def create_user(
     if not name.strip():
         raise InvalidInput("氏名を入力してください。")
     passwords.ensure_acceptable(password, email=email, name=name)
+    breached.ensure_not_breached(password)
     facilities = list(db.session.scalars(select(Facility).where(Facility.id.in_(facility_ids))))
     if len(facilities) != len(set(facility_ids)):
         raise InvalidInput("存在しない施設が指定されました。")
@@ -138,6 +139,7 @@ def set_password(
 def ensure_acceptable_password(user: User, password: str) -> None:
     """Raise UnacceptablePassword when ``password`` will not do for ``user``."""
     passwords.ensure_acceptable(password, email=user.email or user.login_id or "", name=user.name)
+    breached.ensure_not_breached(password)
 
 
 def is_password_of(user: User, password: str) -> bool:
