@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import re
 import sqlite3
@@ -54,6 +55,7 @@ from booking.auth.models import User
 from booking.auth.services import hasher
 from booking.extensions import db
 from booking.reservations.availability import availability
+from booking.reservations.bulk import copy_reservations
 from booking.reservations.models import Reservation
 from booking.rooms.models import (
     Closure,
@@ -338,16 +340,6 @@ class BulkRows:
         return rows
 
 
-def copy_in(connection, bulk: BulkRows, first: int, last: int) -> None:
-    """Load rows ``first`` to ``last`` through PostgreSQL's COPY, in this transaction."""
-    columns = ", ".join(BULK_COLUMNS)
-    with connection.connection.driver_connection.cursor() as cursor:
-        for start in range(first, last, COPY_BATCH):
-            with cursor.copy(f"COPY reservation ({columns}) FROM STDIN") as copy:
-                for row in bulk.rows(start, min(start + COPY_BATCH, last)):
-                    copy.write_row(row)
-
-
 def grow_to(target: int, bulk: BulkRows) -> tuple[int, float]:
     """Add older bulk reservations until the table holds ``target``, in one transaction.
 
@@ -364,7 +356,12 @@ def grow_to(target: int, bulk: BulkRows) -> tuple[int, float]:
         for first in range(have, target, BATCH):
             connection.exec_driver_sql(bulk.sql, bulk.rows(first, min(first + BATCH, target)))
     else:  # COPY: one statement per batch, so the calendar triggers fire once per batch
-        copy_in(connection, bulk, have, target)
+        batches = (
+            bulk.rows(n, min(n + COPY_BATCH, target)) for n in range(have, target, COPY_BATCH)
+        )
+        copy_reservations(
+            connection, BULK_COLUMNS, itertools.chain.from_iterable(batches), batch=COPY_BATCH
+        )
     db.session.commit()
     if sqlite_db:
         db.session.connection().exec_driver_sql(f"PRAGMA cache_size={cache}")

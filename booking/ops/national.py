@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select, text
 from booking.auth import services as accounts
 from booking.auth.models import User
 from booking.extensions import db
+from booking.reservations.bulk import copy_reservations
 from booking.reservations.models import Reservation
 from booking.rooms.models import Facility, OpeningHours, Room, Ward
 from booking.timeutil import at_tokyo, now_utc, today_tokyo
@@ -192,7 +193,7 @@ def load_reservations(rows: Iterator[tuple]) -> None:
     rules = no_overlap_rules(connection)
     for name in rules:
         connection.execute(text(f"ALTER TABLE reservation DROP CONSTRAINT {name}"))
-    copy_rows(connection, rows)
+    copy_reservations(connection, COLUMNS, rows, batch=COPY_ROWS)
     for name, definition in rules.items():
         connection.execute(text(f"ALTER TABLE reservation ADD CONSTRAINT {name} {definition}"))
     connection.execute(text("ANALYZE"))
@@ -207,21 +208,6 @@ def no_overlap_rules(connection) -> dict[str, str]:
         )
     )
     return dict(found.all())
-
-
-def copy_rows(connection, rows: Iterator[tuple]) -> None:
-    """COPY, a statement per COPY_ROWS rows: the calendar triggers fire once each."""
-    statement = f"COPY reservation ({', '.join(COLUMNS)}) FROM STDIN"
-    with connection.connection.driver_connection.cursor() as cursor:
-        done = False
-        while not done:
-            with cursor.copy(statement) as copy:
-                for n, row in enumerate(rows):
-                    copy.write_row(row)
-                    if n == COPY_ROWS - 1:
-                        break
-                else:
-                    done = True
 
 
 @demo.command("national")
