@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from booking.auth import services as accounts
-from booking.auth.models import Role, User
+from booking.auth.models import LoginSession, Role, User
 from booking.extensions import db
 from booking.notify.models import OutboxMessage
 from tests.conftest import log_in, utc
@@ -89,3 +89,55 @@ def test_nothing_but_the_warning_is_left_in_the_window(officer, clock):
     clock(utc(2026, 12, 1, 0, 0) + timedelta(hours=1, seconds=1))
     fail(officer.email, 1)
     assert warnings_sent() == []
+
+
+# A login from a device the account has not used lately is told to its owner.
+
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"  # noqa: E501
+WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0"  # noqa: E501
+
+
+def device_notices() -> list[str]:
+    return db.session.scalars(
+        select(OutboxMessage.message).where(OutboxMessage.kind == "account.new_device")
+    ).all()
+
+
+def log_in_from(app, user_agent: str, address: str) -> None:
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = user_agent
+    assert log_in(client, address).status_code == 302
+
+
+def test_a_login_from_a_new_device_is_told_to_the_owner(app, officer, clock):
+    clock(utc(2026, 12, 1, 0, 0))
+    log_in_from(app, IPHONE, officer.email)  # the first login ever: nothing to compare
+    log_in_from(app, IPHONE, officer.email)  # the same phone again
+    assert device_notices() == []
+    clock(utc(2026, 12, 1, 3, 5))
+    log_in_from(app, WINDOWS, officer.email)
+    (raw,) = device_notices()
+    body = email.message_from_string(raw, policy=email.policy.default).get_body().get_content()
+    assert "端末：Windows Edge" in body and "12:05" in body  # Sapporo's time
+    assert "/account" in body
+
+
+def test_a_device_unused_for_half_a_year_counts_as_new(app, officer, clock):
+    clock(utc(2026, 1, 1, 0, 0))
+    log_in_from(app, IPHONE, officer.email)
+    clock(utc(2026, 12, 1, 0, 0))
+    log_in_from(app, IPHONE, officer.email)
+    assert len(device_notices()) == 1
+
+
+def test_an_account_without_email_is_not_told(app, make_user, clock):
+    from booking.auth import warnings as told
+
+    clock(utc(2026, 12, 1, 0, 0))
+    user = make_user(email="paper@example.jp")
+    log_in_from(app, IPHONE, user.email)
+    log_in_from(app, WINDOWS, user.email)
+    assert len(device_notices()) == 1
+    user.email, user.login_id = None, "H000002"
+    user.login_session = db.session.scalars(select(LoginSession)).first()
+    assert told.tell_of_new_device(user) is False

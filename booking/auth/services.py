@@ -35,9 +35,11 @@ def pending_login(pending: dict | None) -> User | None:
 
 
 def record_login(user: User) -> None:
-    """Audit and log a good login (the session it opened is already added)."""
+    """Audit and log a good login (the session it opened is already added), and tell the
+    owner when it came from a device the account has not used lately."""
     audit.record(user, "user.login", user)
     log_event("login", user.id)
+    warnings.tell_of_new_device(user)
 
 
 def record_failed_login(email: str) -> None:

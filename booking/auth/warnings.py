@@ -1,4 +1,5 @@
-"""Telling an account's owner that someone keeps failing to log in as them."""
+"""Telling an account's owner what they should know: repeated failed logins, and a login
+from a device the account has not used lately."""
 
 from datetime import timedelta
 
@@ -9,13 +10,15 @@ from sqlalchemy import func, select
 
 from booking import audit
 from booking.audit import AuditEvent
-from booking.auth.models import User
+from booking.auth.models import LoginSession, User
 from booking.extensions import db
 from booking.notify.outbox import compose, enqueue, public_url
 from booking.security import log_event
 from booking.timeutil import now_utc
 
 WINDOW = timedelta(hours=1)
+# A device (「iPhone Safari」) not seen among the account's logins for this long is new.
+DEVICE_MEMORY = timedelta(days=180)
 
 
 def warn_of_failed_logins(user: User) -> bool:
@@ -54,4 +57,38 @@ def warn_of_failed_logins(user: User) -> bool:
     enqueue("account.failed_logins", message)
     audit.record(None, "user.failed_logins_warned", user, failures=counts["user.login_failed"])
     log_event("login.failures_warned", user.id)
+    return True
+
+
+def tell_of_new_device(user: User) -> bool:
+    """E-mail ``user`` when this login's device is not among their logins of the last months.
+
+    Not for a first login ever (the owner has only just set the account up), nor for an
+    account without e-mail. The device is a summary such as 「iPhone Safari」, never more.
+    """
+    login = user.login_session
+    if login is None or not user.email:
+        return False
+    db.session.flush()  # this login's own row and id
+    others = select(LoginSession.id).where(
+        LoginSession.user_id == user.id, LoginSession.id != login.id
+    )
+    seen_lately = others.where(
+        LoginSession.device == login.device,
+        LoginSession.created_at >= now_utc() - DEVICE_MEMORY,
+    )
+    first_ever = db.session.scalar(others.limit(1)) is None
+    if first_ever or db.session.scalar(seen_lately.limit(1)) is not None:
+        return False
+    with force_locale("ja"):
+        body = render_template(
+            "notify/account_new_device.txt",
+            user=user,
+            device=login.device or _("（不明な端末）"),
+            when=login.created_at,
+            account_url=public_url("account.index"),
+        )
+        message = compose(user.email, _("【札幌市】新しい端末からログインがありました"), body)
+    enqueue("account.new_device", message)
+    log_event("login.new_device_told", user.id)
     return True
