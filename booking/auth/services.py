@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from booking import audit
-from booking.auth import breached, passwords, sessions, warnings
+from booking.auth import alerts, breached, passwords, sessions
 from booking.auth.models import LoginSession, Role, User
 from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
@@ -39,7 +39,7 @@ def record_login(user: User) -> None:
     owner when it came from a device the account has not used lately."""
     audit.record(user, "user.login", user)
     log_event("login", user.id)
-    warnings.tell_of_new_device(user)
+    alerts.tell_of_new_device(user)
 
 
 def record_failed_login(email: str) -> None:
@@ -51,7 +51,7 @@ def record_failed_login(email: str) -> None:
     user = find_user(email)
     if user is not None:
         audit.record(None, "user.login_failed", user)
-        warnings.warn_of_failed_logins(user)
+        alerts.warn_of_failed_logins(user)
     log_event("login.failed", user.id if user else None)
 
 

@@ -1,4 +1,5 @@
-"""The owner hears of repeated failed logins: one e-mail an hour at most, never a lockout."""
+"""The owner hears of repeated failed logins (one e-mail an hour at most, never a lockout)
+and of logins from a device the account has not used lately."""
 
 import email
 import email.policy
@@ -71,7 +72,7 @@ def test_unknown_addresses_and_accounts_without_email_get_nothing(app, at_nine):
     db.session.add(user)
     db.session.commit()
     for _ in range(10):
-        accounts.warnings.warn_of_failed_logins(user)
+        accounts.alerts.warn_of_failed_logins(user)
     assert warnings_sent() == []
 
 
@@ -131,7 +132,7 @@ def test_a_device_unused_for_half_a_year_counts_as_new(app, officer, clock):
 
 
 def test_an_account_without_email_is_not_told(app, make_user, clock):
-    from booking.auth import warnings as told
+    from booking.auth import alerts as told
 
     clock(utc(2026, 12, 1, 0, 0))
     user = make_user(email="paper@example.jp")
