@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from booking import create_app
+from booking import create_app, exports
 from booking.audit import AuditEvent
 from booking.auth.models import Role, User
 from booking.extensions import db
@@ -429,7 +429,7 @@ def test_xlsx_opens_with_the_same_numbers_as_the_page(app, may, facility, manage
     assert len(workbook.sheetnames) == len(report.tables)
     for sheet, table in zip(workbook.worksheets, report.tables, strict=True):
         values = [list(row) for row in sheet.iter_rows(values_only=True)]
-        expected = [[export.neutral(c) for c in row] for row in [table.header, *table.rows]]
+        expected = [[exports.cell(c) for c in row] for row in [table.header, *table.rows]]
         assert values == expected
     facilities = workbook.worksheets[0]
     assert facilities["A2"].value == "'=cmd|' /C calc'!A0" and facilities["A2"].data_type == "s"

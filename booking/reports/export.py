@@ -1,33 +1,21 @@
-"""The report's tables as CSV (for Excel) and as an .xlsx workbook, safe from formulas."""
+"""The report's tables as CSV (for Excel) and as an .xlsx workbook, safe from formulas
+(booking.exports makes every cell safe)."""
 
-import csv
 import io
 import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from booking.exports import neutralised
-
-
-def neutral(cell):
-    """Text as the shared writer makes it safe (booking.exports); numbers stay numbers."""
-    return neutralised(cell) if isinstance(cell, str) else cell
+from booking.exports import cell, csv_tables
 
 
 def csv_bytes(tables) -> bytes:
-    """UTF-8 with a BOM and CRLF, as Excel opens it; each table under its title (the shared
-    writer in booking.exports writes one table; a report is several)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for index, table in enumerate(tables):
-        if index:
-            writer.writerow([])
-        if len(tables) > 1:
-            writer.writerow([neutral(table.title)])
-        writer.writerow([neutral(cell) for cell in table.header])
-        writer.writerows([neutral(cell) for cell in row] for row in table.rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """Every table through the shared writer, each under its title when there are several."""
+    several = len(tables) > 1
+    return csv_tables(
+        (table.title if several else None, table.header, table.rows) for table in tables
+    ).encode("utf-8")
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
@@ -48,11 +36,11 @@ def xlsx_bytes(tables) -> bytes:
     taken: set[str] = set()
     for table in tables:
         sheet = workbook.create_sheet(sheet_name(table.title, taken))
-        sheet.append([neutral(cell) for cell in table.header])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        sheet.append([cell(value) for value in table.header])
+        for heading in sheet[1]:
+            heading.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([neutral(cell) for cell in row])
+            sheet.append([cell(value) for value in row])
         sheet.column_dimensions["A"].width = 36
     out = io.BytesIO()
     workbook.save(out)

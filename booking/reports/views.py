@@ -2,11 +2,12 @@
 
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking.errors import InvalidInput
+from booking.exports import download
 from booking.extensions import db
 from booking.reports import charts, export, forms, services
 from booking.rooms.models import Facility
@@ -61,12 +62,6 @@ def same_report_args() -> dict:
     else:
         args["month"] = period.first.strftime("%Y-%m")
     return {name: value for name, value in args.items() if value is not None}
-
-
-def download(body: bytes, mimetype: str, name: str) -> Response:
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
 
 
 @bp.get("/report.csv")
