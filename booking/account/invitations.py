@@ -9,7 +9,7 @@ from booking.auth import services as accounts
 from booking.auth import tokens
 from booking.auth.models import AccountToken, TokenPurpose, User
 from booking.errors import Gone, InvalidInput
-from booking.notify.outbox import compose, enqueue, public_url
+from booking.notify.outbox import compose, enqueue, enqueue_many, public_url
 
 
 def invite(user: User, *, by: User | None) -> None:
@@ -52,3 +52,25 @@ def accept(raw: str, password: str) -> User:
     accounts.set_password(user, password, by=user)
     audit.record(user, "user.invitation_accepted", user)
     return user
+
+
+def invite_many(people: list, *, by: User | None) -> None:
+    """Invite accounts just made (``people`` have id, name and email), as invite() does one,
+    in three statements whatever their number: an import of thousands makes no row-by-row
+    round trips. Each account's own audit event (its creation) says it was invited."""
+    raws = tokens.issue_many([person.id for person in people], TokenPurpose.INVITATION, by=by)
+    with force_locale("ja"):
+        subject = _("【札幌市】保護司面談室予約のご案内")
+        messages = [
+            compose(
+                person.email,
+                subject,
+                render_template(
+                    "notify/account_invitation.txt",
+                    user=person,
+                    link=public_url("auth.invitation", token=raw),
+                ),
+            )
+            for person, raw in zip(people, raws, strict=True)
+        ]
+    enqueue_many("account.invitation", messages)

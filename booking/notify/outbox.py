@@ -41,21 +41,31 @@ def public_url(endpoint: str, **values) -> str:
 
 def enqueue(kind: str, message: EmailMessage) -> None:
     """Put ``message`` in the outbox: it is sent only if the caller's transaction commits."""
+    enqueue_many(kind, [message])
+
+
+def enqueue_many(kind: str, messages: list[EmailMessage]) -> None:
+    """Put every one of ``messages`` in the outbox, in one statement (an import's invitations)."""
+    if not messages:
+        return
     now = now_utc()
     db.session.execute(
         WRITE,
-        {
-            "kind": kind,
-            "recipient": str(message["To"]),
-            "subject": str(message["Subject"])[:300],
-            "message": message.as_string(policy=POLICY),
-            "status": MessageStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "locale": "ja",
-            "details": {},
-        },
+        [
+            {
+                "kind": kind,
+                "recipient": str(message["To"]),
+                "subject": str(message["Subject"])[:300],
+                "message": message.as_string(policy=POLICY),
+                "status": MessageStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "locale": "ja",
+                "details": {},
+            }
+            for message in messages
+        ],
     )
 
 
