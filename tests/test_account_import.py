@@ -1,5 +1,8 @@
 """The officers' CSV import: preview every row, confirm all or nothing, re-import is a no-op."""
 
+import email
+import email.policy
+import io
 import re
 from datetime import timedelta
 
@@ -14,6 +17,7 @@ from booking.auth.models import AccountToken, Role, TokenPurpose, User
 from booking.errors import Gone
 from booking.extensions import db
 from booking.notify.models import OutboxMessage
+from booking.notify.outbox import compose, enqueue, enqueue_letters
 from tests.conftest import csrf_token, log_in, row_count, utc
 
 HEADER = "氏名,ふりがな,メールアドレス,電話番号,居住区"
@@ -42,7 +46,7 @@ def upload(client, data: bytes, name="officers.csv"):
     token = csrf_token(client, "/admin/accounts/import")
     return client.post(
         "/admin/accounts/import",
-        data={"csrf_token": token, "file": (__import__("io").BytesIO(data), name)},
+        data={"csrf_token": token, "file": (io.BytesIO(data), name)},
         content_type="multipart/form-data",
     )
 
@@ -117,10 +121,7 @@ def test_excel_files_preview_and_import(admin_client, encoding, newline, bom):
 def test_the_invitation_of_an_import_works(admin_client, app):
     import_file(admin_client, csv_bytes(ROWS[0]))
     body = db.session.scalar(select(OutboxMessage.message))
-    import email as mail
-    import email.policy
-
-    text = mail.message_from_string(body, policy=email.policy.default).get_body().get_content()
+    text = email.message_from_string(body, policy=email.policy.default).get_body().get_content()
     path = re.search(r"https?://[^/\s]+(/login/invitation/\S+)", text).group(1)
     assert "保護司 一郎" in text
     user = invitations.invited(path.rsplit("/", 1)[1])
@@ -325,7 +326,7 @@ def test_the_template_downloads_and_imports(admin_client):
     assert response.headers["Content-Disposition"].startswith("attachment")
     text = response.get_data()
     assert text.startswith(b"\xef\xbb\xbf") and "氏名".encode() in text
-    location, page = preview(admin_client, text)
+    _location, page = preview(admin_client, text)
     assert "新しく登録：1人" in page.get_data(as_text=True)
 
 
@@ -391,8 +392,6 @@ def test_only_admins_reach_the_import(client, make_user, facility, role):
         "/admin/accounts/import/1",
     ):
         assert client.get(path).status_code == expected
-    import io
-
     posted = client.post(
         "/admin/accounts/import",
         data={"csrf_token": token, "file": (io.BytesIO(csv_bytes(ROWS[0])), "a.csv")},
@@ -403,3 +402,24 @@ def test_only_admins_reach_the_import(client, make_user, facility, role):
     )
     assert posted.status_code == confirmed.status_code == expected
     assert row_count(imports.AccountImport) == 0 and officers().keys() <= {"me@example.jp"}
+
+
+def test_letters_written_together_read_as_composed_ones(app, clock):
+    clock(utc(2026, 12, 1, 0, 0))
+    body = (
+        "保護司 一郎 様\n\nリンク：https://example.jp/login/invitation/abc\n" + "長い行" * 40 + "\n"
+    )
+    enqueue_letters("test.letter", "【札幌市】ご案内", [("ichiro@example.jp", body)])
+    enqueue("test.single", compose("ichiro@example.jp", "【札幌市】ご案内", body))
+    together, single = (
+        email.message_from_string(m.message, policy=email.policy.default)
+        for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    )
+    for name in ("To", "From", "Subject", "Date", "Auto-Submitted", "Content-Type"):
+        assert together[name] == single[name]
+    assert together["Message-ID"] != single["Message-ID"]
+    assert together.get_body().get_content() == single.get_body().get_content()
+    assert (
+        db.session.scalar(select(OutboxMessage.subject).where(OutboxMessage.kind == "test.letter"))
+        == "【札幌市】ご案内"
+    )
