@@ -127,7 +127,7 @@ class EmailChangeForm(FlaskForm):
         render_kw={"type": "email", "autocomplete": "email", "inputmode": "email"},
     )
     email_password = PasswordField(
-        _l("今のパスワード"),
+        _l("ご本人確認のため、お使いのパスワード"),
         validators=[
             DataRequired(_l("今のパスワードを入力してください。")),
             Length(max=1024, message=_l("長すぎます。")),
