@@ -119,6 +119,17 @@ def test_a_second_request_replaces_the_first_link(client, officer, start):
     assert client.get(reset_path()).status_code == 200
 
 
+def test_an_unknown_address_is_audited_without_naming_it(client, officer, start):
+    ask(client, "nobody@example.jp")
+    event = db.session.scalar(select(AuditEvent))
+    assert (event.action, event.object_type, event.object_id) == (
+        "user.password_reset_requested",
+        "address",
+        "unknown",
+    )
+    assert event.details == {} and event.actor_id is None
+
+
 def test_a_deactivated_account_gets_no_link(client, officer, start):
     accounts.deactivate(db.session.get(User, officer.id))
     db.session.commit()

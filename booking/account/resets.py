@@ -1,8 +1,9 @@
 """Forgotten passwords: an e-mailed single-use link, valid 30 minutes, to choose a new one.
 
 The answer to whoever asks is the same whether or not the address has an account, and the
-work is the same too: the e-mail is written either way and put in the outbox only for an
-active account that has this address.
+work is much the same too: the e-mail is written and the request audited either way, and
+only for an active account that has this address is a token issued and the e-mail put in
+the outbox. The audit event of an unknown address does not name it.
 """
 
 from types import SimpleNamespace
@@ -23,6 +24,12 @@ from booking.security import log_event
 _NOBODY = SimpleNamespace(name="-", email="nobody@invalid")
 
 
+class Address:
+    """What the audit event of a request for an address without an account is about."""
+
+    id = "unknown"
+
+
 def request_reset(email: str) -> None:
     """Send a reset link to ``email`` if an active account has it; otherwise only log it."""
     user = accounts.find_user(email)
@@ -38,7 +45,8 @@ def request_reset(email: str) -> None:
         )
     if known:
         enqueue("account.password_reset", message)
-        audit.record(None, "user.password_reset_requested", user)
+    # Written either way, so that both answers commit a write and take about as long.
+    audit.record(None, "user.password_reset_requested", user if known else Address())
     log_event("password.reset_requested", user.id if known else None)
 
 
