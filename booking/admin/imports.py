@@ -100,7 +100,7 @@ class Plan:
 
 def store(data: bytes, file_name: str, *, by: User) -> AccountImport:
     """Keep a readable upload for its preview; the admin's earlier ones and stale ones go."""
-    read(data)  # a file that cannot be read at all is refused here and kept nowhere
+    read(data, rows_too=False)  # a file that cannot be read at all is refused, kept nowhere
     now = now_utc()
     db.session.execute(
         delete(AccountImport).where(
