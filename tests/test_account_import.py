@@ -330,6 +330,12 @@ def test_the_template_downloads_and_imports(admin_client):
     assert "新しく登録：1人" in page.get_data(as_text=True)
 
 
+def test_a_file_name_with_control_characters_is_kept_without_them(admin_client):
+    response = upload(admin_client, csv_bytes(ROWS[0]), name="名簿\x00\x1b.csv")
+    assert response.status_code == 302
+    assert db.session.scalar(select(imports.AccountImport.file_name)) == "名簿.csv"
+
+
 def test_the_admin_page_links_to_it(admin_client):
     assert "/admin/accounts/import" in admin_client.get("/admin/").get_data(as_text=True)
 

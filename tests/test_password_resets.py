@@ -216,3 +216,24 @@ def test_requests_are_limited_per_client(database_url, officer):
     client = client_at(app, "203.0.113.66")
     statuses = [ask(client, f"person{n}@example.jp").status_code for n in range(4)]
     assert statuses == [302, 302, 302, 429]
+
+
+@pytest.mark.parametrize(
+    "role", ["anonymous", "officer", "manager", "other-manager", "admin", "deactivated"]
+)
+def test_the_public_pages_answer_every_role_alike(client, make_user, facility, role):
+    """Anyone may ask for a link; the links themselves are the only key."""
+    if role != "anonymous":
+        kind = Role.ADMIN if role == "admin" else Role.OFFICER
+        kind = Role.MANAGER if "manager" in role else kind
+        user = make_user(kind, facilities=[facility] if role == "manager" else ())
+        assert log_in(client, user.email).status_code == 302
+        if role == "deactivated":
+            accounts.deactivate(db.session.get(User, user.id))
+            db.session.commit()
+    assert client.get("/login/forgot").status_code == 200
+    assert ask(client, "somebody@example.jp").location == "/login/forgot/sent"
+    assert client.get("/login/forgot/sent").status_code == 200
+    assert client.get("/login/reset/" + "A" * 43).status_code == 410
+    assert client.get("/account/email/confirm/" + "A" * 43).status_code == 410
+    assert row_count(OutboxMessage) == 0

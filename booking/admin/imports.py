@@ -107,9 +107,8 @@ def store(data: bytes, file_name: str, *, by: User) -> AccountImport:
             (AccountImport.created_by_id == by.id) | (AccountImport.created_at < now - KEPT)
         )
     )
-    upload = AccountImport(
-        created_by_id=by.id, created_at=now, file_name=file_name[:255], body=data
-    )
+    shown_name = "".join(ch for ch in file_name if ch.isprintable())[:255]  # no NUL for PostgreSQL
+    upload = AccountImport(created_by_id=by.id, created_at=now, file_name=shown_name, body=data)
     db.session.add(upload)
     db.session.flush()
     return upload
