@@ -89,6 +89,11 @@ class Config:
     # After this many failed logins within an hour, the account's owner is told by e-mail.
     FAILED_LOGINS_BEFORE_WARNING = env_int("FAILED_LOGINS_BEFORE_WARNING", 5)
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 10 minutes")
+    # "Forgot password": requests per e-mail address (whoever asks) and per client.
+    PASSWORD_RESET_LIMIT_PER_ADDRESS = os.environ.get(
+        "PASSWORD_RESET_LIMIT_PER_ADDRESS", "3 per hour"
+    )
+    PASSWORD_RESET_LIMIT_PER_IP = os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", "20 per hour")
 
     # One JSON line per request on standard error (gunicorn passes it on to its log).
     REQUEST_LOG = env_bool("REQUEST_LOG", PRODUCTION)

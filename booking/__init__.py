@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking import catalogs, cli, compression, errors, extensions, inputs, security, templating
 from booking.account import views as account
+from booking.admin import import_views
 from booking.admin import views as admin
 from booking.auth import views as auth
 from booking.feeds import cache as feed_cache
@@ -38,7 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     inputs.init_app(app)
     extensions.init_app(app)
     blueprints = (auth.bp, account.bp, rooms.bp, reservations.bp, feeds.bp, manage.bp, admin.bp)
-    for blueprint in (*blueprints, reports.bp, ops.bp):
+    for blueprint in (*blueprints, import_views.bp, reports.bp, ops.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     security.init_app(app)

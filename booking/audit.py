@@ -49,3 +49,26 @@ def record(actor, action: str, obj, *, facility_id: int | None = None, **details
 
 
 WRITE = insert(AuditEvent.__table__)
+
+
+def record_many(actor, action: str, object_type: str, items: list[tuple[int, dict]]) -> None:
+    """One audit event per (object id, details) pair, written in one statement (an import)."""
+    if not items:
+        return
+    at = now_utc()
+    actor_id = actor.id if actor is not None else None
+    db.session.connection().execute(
+        WRITE,
+        [
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": str(object_id),
+                "details": details,
+                "facility_id": None,
+            }
+            for object_id, details in items
+        ],
+    )

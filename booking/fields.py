@@ -4,6 +4,7 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+import phonenumbers
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectField, TimeField
 from wtforms.validators import ValidationError
@@ -113,3 +114,39 @@ class ChoiceField(PlainMessages, SelectField):
 
 class ChoiceRadioField(PlainMessages, RadioField):
     pass
+
+
+def national_phone(text: str | None) -> str | None:
+    """A Japanese number as 090-1234-5678, from any common way of writing it (０９０…,
+    011(211)2000, +81 90 ...); None when it is not a valid number in Japan."""
+    plain = normalized(text) or ""
+    try:
+        parsed = phonenumbers.parse(plain, "JP")
+    except phonenumbers.NumberParseException:
+        return None
+    if parsed.country_code != 81 or not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+# One @, a dot in the domain, no spaces: Japanese carriers' older addresses (a..b@, a.@)
+# break the RFC yet receive mail, so nothing stricter.
+EMAIL_SHAPE = re.compile(r"[^@\s]{1,64}@[^@\s.]+(?:\.[^@\s.]+)+")
+
+
+def plausible_email(text: str | None) -> str | None:
+    """The address in lower case if it has the shape of one (full-width letters allowed)."""
+    plain = (normalized(text) or "").lower()
+    if len(plain) > 254 or not plain.isascii() or not EMAIL_SHAPE.fullmatch(plain):
+        return None
+    return plain
+
+
+# Hiragana, katakana, the long-vowel mark and spaces (half-width kana become full-width).
+KANA = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe\u3000 ・]+")
+
+
+def kana_reading(text: str | None) -> str | None:
+    """A name's reading in kana, spaces tidied; None when it holds other characters."""
+    plain = " ".join((normalized(text) or "").split())
+    return plain if plain and KANA.fullmatch(plain) else None

@@ -245,6 +245,7 @@ class Visitors:
 @pytest.fixture
 def scene(app, make_user, facility, other_facility, make_room, officer, now):
     """Two facilities with a room each, every role, reservations, a closure and a feed."""
+    from booking.admin import imports
     from booking.feeds import services as feeds
     from booking.feeds.models import Feed, FeedKind
     from booking.reservations.services import SafetyDetails, Slot, book
@@ -282,6 +283,9 @@ def scene(app, make_user, facility, other_facility, make_room, officer, now):
     )
     db.session.add(closure)
     token = feeds.issue(officer, Feed(FeedKind.MINE), by=officer)
+    upload = imports.store(
+        "氏名,メールアドレス\r\n新人,new@example.jp\r\n".encode("cp932"), "a.csv", by=users["admin"]
+    )
     db.session.commit()
     real = {
         "room_id": [str(room.id), str(kita.id)],
@@ -289,6 +293,7 @@ def scene(app, make_user, facility, other_facility, make_room, officer, now):
         "closure_id": [str(closure.id)],
         "public_id": [str(mine.public_id), str(theirs.public_id), str(uuid.uuid4())],
         "token": [token],
+        "import_id": [str(upload.id)],
         "filename": ["css/app.css"],
         "room": [str(room.id), str(kita.id)],
         "officer": [str(officer.id), str(colleague.id)],

@@ -1,5 +1,7 @@
 """Invitations: a new account gets no password, but an e-mailed single-use link to set one."""
 
+from types import SimpleNamespace
+
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -9,7 +11,7 @@ from booking.auth import services as accounts
 from booking.auth import tokens
 from booking.auth.models import AccountToken, TokenPurpose, User
 from booking.errors import Gone, InvalidInput
-from booking.notify.outbox import compose, enqueue, public_url
+from booking.notify.outbox import compose, enqueue, enqueue_letters, public_url
 
 
 def invite(user: User, *, by: User | None) -> None:
@@ -52,3 +54,23 @@ def accept(raw: str, password: str) -> User:
     accounts.set_password(user, password, by=user)
     audit.record(user, "user.invitation_accepted", user)
     return user
+
+
+def invite_many(people: list, *, by: User | None) -> None:
+    """Invite accounts just made (``people`` have id, name and email), as invite() does one,
+    in two statements whatever their number: an import of thousands makes no row-by-row
+    round trips. Each account's own audit event (its creation) says it was invited."""
+    raws = tokens.issue_many([person.id for person in people], TokenPurpose.INVITATION, by=by)
+    # Written once with markers, then filled in: the same text invite() renders for each.
+    name, token = "\x00name\x00", "~token~"  # "~" is kept as it is in a URL path
+    with force_locale("ja"):
+        link = public_url("auth.invitation", token=token)
+        body = render_template(
+            "notify/account_invitation.txt", user=SimpleNamespace(name=name), link=link
+        )
+        subject = _("【札幌市】保護司面談室予約のご案内")
+    letters = [
+        (person.email, body.replace(name, person.name).replace(token, raw))
+        for person, raw in zip(people, raws, strict=True)
+    ]
+    enqueue_letters("account.invitation", subject, letters)

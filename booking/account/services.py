@@ -10,6 +10,7 @@ from booking.auth.models import LoginSession, User
 from booking.auth.passwords import UnacceptablePassword
 from booking.errors import NotFound
 from booking.extensions import db
+from booking.rooms.models import Ward
 from booking.security import log_event
 
 
@@ -59,3 +60,18 @@ def choose_mail(user: User, choices: dict[str, bool]) -> None:
         setattr(user, name, choices[name])
     if changed:
         audit.record(user, "user.mail_choices", user, changed=changed)
+
+
+DETAILS = ("name_kana", "phone", "home_ward")
+
+
+def update_details(user: User, values: dict[str, str | None]) -> list[str]:
+    """Keep the user's own phone, home ward and name reading; the names of what changed."""
+    if values.get("home_ward") is not None:
+        values["home_ward"] = Ward(values["home_ward"]).value
+    changed = sorted(name for name in DETAILS if getattr(user, name) != values.get(name))
+    for name in changed:
+        setattr(user, name, values.get(name))
+    if changed:
+        audit.record(user, "user.update_own", user, changed=changed)
+    return changed

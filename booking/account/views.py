@@ -4,8 +4,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from booking.account import services
-from booking.account.forms import MailChoiceForm, PasswordChangeForm
+from booking.account import addresses, services
+from booking.account.forms import DetailsForm, EmailChangeForm, MailChoiceForm, PasswordChangeForm
 from booking.auth import sessions, two_factor
 from booking.auth.forms import CodeForm
 from booking.errors import DomainError
@@ -19,7 +19,7 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @login_required
 def index():
     """The account's details, its password and the browsers where it is signed in."""
-    return account_page(PasswordChangeForm())
+    return account_page()
 
 
 @bp.post("/password")
@@ -33,13 +33,13 @@ def change_password():
     """Change the password; the current one is asked for, the other browsers signed out."""
     form = PasswordChangeForm()
     if not form.validate_on_submit():
-        return account_page(form, 422)
+        return account_page(form, 422, password=form)
     try:
         services.change_password(current_user, form.current_password.data, form.new_password.data)
     except DomainError as error:
         db.session.rollback()
         form.attach(error)
-        return account_page(form, error.status)
+        return account_page(form, error.status, password=form)
     db.session.commit()
     flash(_("パスワードを変更しました。ほかの端末はログアウトしました。"))
     return redirect(url_for(".index"))
@@ -51,23 +51,79 @@ def choose_mail():
     """Which e-mails to receive."""
     form = MailChoiceForm()
     if not form.validate_on_submit():
-        return account_page(PasswordChangeForm(), 400)
+        return account_page(status=400)
     services.choose_mail(current_user, form.values())
     db.session.commit()
     flash(_("お知らせのメールの設定を保存しました。"))
     return redirect(url_for(".index", _anchor="mail"))
 
 
-def account_page(form: PasswordChangeForm, status: int = 200):
-    """/account with the password form as it stands."""
+@bp.post("/details")
+@login_required
+def update_details():
+    """Keep one's own phone, home ward and the reading of one's name."""
+    form = DetailsForm()
+    if not form.validate_on_submit():
+        return account_page(form, 422, details=form)
+    services.update_details(current_user, form.values())
+    db.session.commit()
+    flash(_("登録内容を保存しました。"))
+    return redirect(url_for(".index", _anchor="details"))
+
+
+@bp.post("/email")
+@login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=lambda: f"password:{current_user.id}",
+    deduct_when=lambda response: response.status_code != 302,  # only wrong guesses count
+)
+def change_email():
+    """Send a confirmation link to a new address; it takes effect once the link is opened."""
+    form = EmailChangeForm()
+    if not form.validate_on_submit():
+        return account_page(form, 422, email=form)
+    try:
+        addresses.request_change(current_user, form.new_email.data, form.email_password.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.attach(error)
+        return account_page(form, error.status, email=form)
+    db.session.commit()
+    flash(
+        _(
+            "%(email)s に確認のメールを送りました。メールのリンクを開くと、アドレスが変わります。",
+            email=form.new_email.data,
+        )
+    )
+    return redirect(url_for(".index", _anchor="email"))
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """Open the link sent to the new address, and confirm the change with a button."""
+    confirmation = addresses.pending(token)
+    if request.method == "POST":
+        addresses.confirm(token)
+        db.session.commit()
+        flash(_("メールアドレスを変更しました。"))
+        return redirect(url_for(".index" if current_user.is_authenticated else "auth.login"))
+    return render_template("account/email_confirm.html", new_email=confirmation.new_email)
+
+
+def account_page(failed=None, status: int = 200, **forms):
+    """/account with each form as it stands; ``failed`` is the one whose errors to show."""
     config = current_app.config
     open_sessions = sessions.open_sessions(
         current_user, lifetime=config["PERMANENT_SESSION_LIFETIME"], idle=config["SESSION_IDLE"]
     )
     page = render_template(
         "account/index.html",
-        form=form,
-        mail=MailChoiceForm(obj=current_user),
+        form=failed,
+        password=forms.get("password") or PasswordChangeForm(formdata=None),
+        details=forms.get("details") or DetailsForm(formdata=None, obj=current_user),
+        email=forms.get("email") or EmailChangeForm(formdata=None),
+        mail=MailChoiceForm(formdata=None, obj=current_user),
         sessions=open_sessions,
         this_session=current_user.login_session,
     )

@@ -29,6 +29,20 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class ForgotPasswordForm(FlaskForm):
+    """The address a forgotten password's reset link goes to."""
+
+    email = StringField(
+        _l("メールアドレス"),
+        validators=[
+            DataRequired(_l("メールアドレスを入力してください。")),
+            Length(max=254, message=_l("長すぎます。")),
+            no_control_characters,
+        ],
+        render_kw={"autocomplete": "username", "type": "email", "inputmode": "email"},
+    )
+
+
 class CodeForm(FlaskForm):
     """The second step of a login, and the confirmation of a new authenticator app."""
 

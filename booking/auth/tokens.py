@@ -6,7 +6,7 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from booking.auth.models import AccountToken, TokenPurpose, User
 from booking.auth.sessions import hash_token
@@ -101,3 +101,26 @@ def use(token: AccountToken) -> bool:
         .execution_options(synchronize_session=False)
     )
     return spent.rowcount == 1
+
+
+def issue_many(user_ids: list[int], purpose: TokenPurpose, *, by: User | None) -> list[str]:
+    """A new link token for each of ``user_ids`` (accounts just made: none has one yet),
+    written in one statement; the raw tokens, in the same order."""
+    now = now_utc()
+    raws = [secrets.token_urlsafe(32) for _ in user_ids]
+    rows = [
+        {
+            "user_id": user_id,
+            "purpose": purpose,
+            "token_hash": hash_token(raw),
+            "new_email": None,
+            "created_at": now,
+            "expires_at": now + LIFETIMES[purpose],
+            "used_at": None,
+            "created_by_id": by.id if by is not None else None,
+        }
+        for user_id, raw in zip(user_ids, raws, strict=True)
+    ]
+    if rows:
+        db.session.execute(insert(AccountToken.__table__), rows)
+    return raws

@@ -14,9 +14,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from booking.account import invitations
+from booking.account import invitations, resets
 from booking.auth import services, sessions, two_factor
-from booking.auth.forms import CodeForm, LoginForm, NewPasswordForm
+from booking.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from booking.auth.passwords import UnacceptablePassword
 from booking.errors import DomainError
 from booking.extensions import db, limiter, login_manager
@@ -165,6 +165,53 @@ def invitation(token: str):
             return redirect(url_for(".login"))
     status = 422 if form.errors else 200
     return render_template("auth/invitation.html", form=form, user=user), status
+
+
+def _reset_address_key() -> str:
+    return "reset-address:" + services.normalize_email(request.form.get("email", ""))
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    key_func=_reset_address_key,
+)
+def forgot_password():
+    """Ask for a reset link; the answer never says whether the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        resets.request_reset(form.email.data)
+        db.session.commit()
+        return redirect(url_for(".reset_sent"))
+    status = 422 if form.errors else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.get("/login/forgot/sent")
+def reset_sent():
+    """The same answer for every address."""
+    return render_template("auth/forgot_sent.html")
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a reset link (once, within 30 minutes)."""
+    resets.usable(token)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            resets.reset(token, form.new_password.data)
+        except UnacceptablePassword as error:
+            db.session.rollback()
+            form.attach(error)
+        else:
+            db.session.commit()
+            flash(_("パスワードを変えました。新しいパスワードでログインしてください。"))
+            return redirect(url_for(".login"))
+    status = 422 if form.errors else 200
+    return render_template("auth/reset.html", form=form), status
 
 
 @bp.post("/logout")

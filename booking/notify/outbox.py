@@ -1,6 +1,7 @@
 """Writing messages: compose an e-mail and put it in the outbox in the caller's transaction."""
 
 import email.policy
+from email import base64mime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -57,6 +58,49 @@ def enqueue(kind: str, message: EmailMessage) -> None:
             "details": {},
         },
     )
+
+
+def enqueue_letters(kind: str, subject: str, letters: list[tuple[str, str]]) -> None:
+    """Put many e-mails of one subject in the outbox in one statement (an import's invitations).
+
+    The headers are composed once by compose(); each letter differs only in its To, its
+    Message-ID and its body, base64-encoded as compose() would write it. Composing each
+    message in full costs about 3 ms, which for 5,000 invitations would outlast a request.
+    """
+    if not letters:
+        return
+    prototype = compose("prototype@invalid", subject, "-")
+    domain = prototype["Message-ID"].rpartition("@")[2].rstrip(">")
+    del prototype["To"], prototype["Message-ID"]
+    prototype.set_content("-", charset="utf-8", cte="base64")
+    headers = prototype.as_string(policy=POLICY).split("\r\n\r\n", 1)[0]
+    now = now_utc()
+    subject_text = str(prototype["Subject"])[:300]
+    db.session.execute(
+        WRITE,
+        [
+            {
+                "kind": kind,
+                "recipient": to,
+                "subject": subject_text,
+                "message": f"To: {to}\r\nMessage-ID: {make_msgid(domain=domain)}\r\n"
+                f"{headers}\r\n\r\n{base64_body(body)}",
+                "status": MessageStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "locale": "ja",
+                "details": {},
+            }
+            for to, body in letters
+        ],
+    )
+
+
+def base64_body(text: str) -> str:
+    """A text body as set_content(cte="base64") writes it: CRLF lines, UTF-8, 76 columns."""
+    data = ("\r\n".join(text.splitlines()) + "\r\n").encode("utf-8")
+    return base64mime.body_encode(data, maxlinelen=76, eol="\r\n")
 
 
 WRITE = insert(OutboxMessage.__table__)
