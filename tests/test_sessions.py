@@ -10,7 +10,7 @@ from booking.auth import services as accounts
 from booking.auth import sessions
 from booking.auth.models import LoginSession, Role
 from booking.extensions import db
-from tests.conftest import csrf_token, log_in
+from tests.conftest import TEST_PASSWORD, csrf_token, log_in
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
@@ -199,3 +199,72 @@ def test_end_sessions_command(app, officer_client, officer):
     assert result.exit_code == 0, result.output
     assert "ended 1 session" in result.output
     assert not is_logged_in(officer_client)
+
+
+# Ending sessions and setting up a second factor ask for the password again once the login
+# is more than ten minutes old (ASVS 7.5.1, 7.5.2).
+
+
+def confirm(client, password, next_path="/account"):
+    token = csrf_token(client, f"/account/confirm?next={next_path}")
+    return client.post(
+        "/account/confirm", data={"csrf_token": token, "password": password, "next": next_path}
+    )
+
+
+def test_an_old_login_types_the_password_again_before_ending_sessions(
+    app, client, officer, clock, now
+):
+    assert log_in(client, officer.email).status_code == 302
+    other = second_client(app)
+    log_in(other, officer.email)
+    clock(now + timedelta(minutes=11))
+    token = csrf_token(client, "/account")
+    response = client.post("/account/sessions/end-others", data={"csrf_token": token})
+    assert response.headers["Location"] == "/account/confirm?next=/account"
+    assert is_logged_in(other)
+    wrong = confirm(client, "not my password")
+    assert wrong.status_code == 422 and "パスワードが違います" in wrong.get_data(as_text=True)
+    right = confirm(client, TEST_PASSWORD)
+    assert right.status_code == 302 and right.headers["Location"] == "/account"
+    client.post("/account/sessions/end-others", data={"csrf_token": token})
+    assert not is_logged_in(other) and is_logged_in(client)
+    clock(now + timedelta(minutes=22))  # the confirmation lasts ten minutes too
+    assert (
+        client.post("/account/sessions/end-others", data={"csrf_token": token}).status_code == 302
+    )
+    assert (
+        "/account/confirm"
+        in client.post("/account/sessions/end-others", data={"csrf_token": token}).headers[
+            "Location"
+        ]
+    )
+
+
+def test_setting_up_a_second_factor_late_asks_for_the_password(client, officer, clock, now):
+    log_in(client, officer.email)
+    clock(now + timedelta(minutes=30))
+    token = csrf_token(client, "/account/two-factor")
+    response = client.post("/account/two-factor/start", data={"csrf_token": token})
+    assert response.headers["Location"] == "/account/confirm?next=/account/two-factor"
+    db.session.refresh(officer)
+    assert officer.totp_secret is None
+    assert confirm(client, TEST_PASSWORD, "/account/two-factor").status_code == 302
+    client.post("/account/two-factor/start", data={"csrf_token": token})
+    db.session.refresh(officer)
+    assert officer.totp_secret is not None
+
+
+def test_the_confirmation_belongs_to_its_own_login(client, officer, clock, now):
+    from booking.auth import recent
+
+    log_in(client, officer.email)
+    clock(now + timedelta(minutes=11))
+    with client.session_transaction() as stored:  # a fresh mark, but for another login
+        stored[recent.MARK] = {
+            "login": stored[recent.MARK]["login"] + 1,
+            "at": now.timestamp() + 600,
+        }
+    token = csrf_token(client, "/account")
+    response = client.post("/account/sessions/end-others", data={"csrf_token": token})
+    assert "/account/confirm" in response.headers["Location"]

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
@@ -136,3 +136,20 @@ class EmailChangeForm(FlaskForm):
     )
 
     attach = PasswordChangeForm.attach
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """One's own password, typed again before a sensitive change."""
+
+    password = PasswordField(
+        _l("パスワード"),
+        validators=[
+            DataRequired(_l("パスワードを入力してください。")),
+            Length(max=1024, message=_l("長すぎます。")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+
+    def attach(self, error: DomainError) -> None:
+        self.password.errors = [*self.password.errors, error.message]

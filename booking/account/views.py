@@ -5,8 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking.account import addresses, services
-from booking.account.forms import DetailsForm, EmailChangeForm, MailChoiceForm, PasswordChangeForm
-from booking.auth import sessions, two_factor
+from booking.account.forms import (
+    ConfirmPasswordForm,
+    DetailsForm,
+    EmailChangeForm,
+    MailChoiceForm,
+    PasswordChangeForm,
+)
+from booking.auth import recent, sessions, two_factor
+from booking.auth import services as accounts
 from booking.auth.forms import CodeForm
 from booking.errors import DomainError
 from booking.extensions import db, limiter
@@ -130,8 +137,31 @@ def account_page(failed=None, status: int = 200, **forms):
     return page, status
 
 
+@bp.route("/confirm", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=lambda: f"password:{current_user.id}",
+    deduct_when=lambda response: response.status_code != 302,  # only wrong guesses count
+)
+def confirm_password():
+    """The password typed again before a sensitive change, then back to where it was."""
+    form = ConfirmPasswordForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            recent.confirm(current_user, form.password.data)
+        except DomainError as error:
+            form.attach(error)
+        else:
+            return redirect(accounts.safe_next(form.next.data) or url_for(".index"))
+    status = 422 if form.errors else 200
+    return render_template("account/confirm.html", form=form), status
+
+
 @bp.post("/sessions/<id:session_id>/end")
 @login_required
+@recent.required(back_to="account.index")
 def end_session(session_id: int):
     """Sign one other browser out (a lost phone, a shared computer)."""
     services.end_session(current_user, session_id)
@@ -142,6 +172,7 @@ def end_session(session_id: int):
 
 @bp.post("/sessions/end-others")
 @login_required
+@recent.required(back_to="account.index")
 def end_other_sessions():
     """Sign every other browser out."""
     services.end_other_sessions(current_user)
@@ -159,6 +190,7 @@ def two_factor_page():
 
 @bp.post("/two-factor/start")
 @login_required
+@recent.required(back_to="account.two_factor_page")
 def start_two_factor():
     """Make a new secret for the authenticator app; nothing changes until a code confirms it."""
     two_factor.start_enrolment(current_user)
@@ -202,6 +234,7 @@ OPEN_TO_STAFF_WITHOUT_TWO_FACTOR = {
     "auth.language",
     "account.two_factor_page",
     "account.start_two_factor",
+    "account.confirm_password",
     "account.confirm_two_factor",
     # Asked by load balancers and calendar apps, never by a person: no user is loaded for them.
     "ops.healthz",

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from booking.account import invitations, resets
-from booking.auth import services, sessions, two_factor
+from booking.auth import recent, services, sessions, two_factor
 from booking.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from booking.auth.passwords import UnacceptablePassword
 from booking.errors import DomainError
@@ -141,6 +141,7 @@ def finish_login(user, target: str | None):
     db.session.commit()
     session.permanent = True
     login_user(user)
+    recent.mark(user)  # a login is proof enough for the next few minutes
     return redirect(target or url_for("rooms.find"))
 
 
