@@ -38,6 +38,12 @@ class NotFound(DomainError):
     status = 404
 
 
+class Gone(DomainError):
+    """What was asked for existed but is no more (a retired room): 410, with why."""
+
+    status = 410
+
+
 class BookingError(DomainError):
     """A reservation breaks one of the booking rules."""
 
@@ -86,6 +92,10 @@ def _page_texts() -> dict[int, tuple[str, str]]:
         404: (_("ページが見つかりません"), _("アドレスが正しいかお確かめください。")),
         405: (_("この操作はできません"), _("前の画面に戻って、もう一度お試しください。")),
         409: (_("既に予約があります"), _("別の時間か部屋をお選びください。")),
+        410: (
+            _("この部屋は予約を受け付けていません"),
+            _("ほかの部屋を探してください。"),
+        ),
         413: (
             _("送られた内容が大きすぎます"),
             _("内容を少なくしてから、もう一度お試しください。"),
