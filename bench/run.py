@@ -15,6 +15,8 @@ the fifteen rooms, booking POSTs and a trivial endpoint. It prints:
 6. a fiscal year's city-wide usage report at 100,000 to 6,000,000 reservations, as ratios to
    the one at 100,000 (bench/reports.py);
 7. with --postgresql --national, the pages at national size (bench/national.py);
+8. the audit log viewer's pages at 1,000,000 audit events, as ratios to a trivial endpoint
+   (bench/audit.py);
 
 and what a booking POST is made of (SQL statements and their query plans, time in SQLite,
 the cost of a durable commit on this disk), to explain a missed target.
@@ -48,7 +50,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 import booking.timeutil
-from bench import feeds, mail, national, reports
+from bench import audit, feeds, mail, national, reports
 from booking import create_app
 from booking.auth.models import User
 from booking.auth.services import hasher
@@ -786,6 +788,12 @@ def main() -> int:
     print()
     print(f"6. A fiscal year's city-wide usage report ({reports.YEAR.label}) as the table grows")
     for line in reports.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
+        print(line)
+    print()
+    print(
+        f"8. The audit log viewer at {audit.EVENTS:,} audit events, as ratios to a trivial endpoint"
+    )
+    for line in audit.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
         print(line)
     if args.national and args.postgresql and os.environ.get("TEST_DATABASE_URL"):
         print()
