@@ -71,13 +71,27 @@ def test_a_page_costs_the_same_statements_however_many_rows(
     add_events([event_row(n, actor_id=people[0].id, facility_id=facility.id) for n in range(3)])
     with counted_statements() as few:
         assert admin_client.get("/admin/audit").status_code == 200
+    with counted_statements() as few_found:
+        assert admin_client.get("/admin/audit?who=人&action=reservation").status_code == 200
     add_events(
         [event_row(n, actor_id=people[n % 5].id, facility_id=facility.id) for n in range(3, 300)]
     )
     with counted_statements() as many:
         html = admin_client.get("/admin/audit").get_data(as_text=True)
     assert len(many) == len(few)
+    with counted_statements() as many_found:
+        admin_client.get("/admin/audit?who=人&action=reservation")
+    assert len(many_found) == len(few_found)
     assert html.count("<tr>") == 51  # the heading and one page of 50
+
+
+def test_a_name_many_people_share_finds_each_of_them(admin_client, make_user):
+    people = [make_user(email=f"m{n}@example.jp", name=f"森 {n:02d}") for n in range(25)]
+    add_events([event_row(n, actor_id=people[n].id, object_id=f"m-{n:02d}") for n in range(25)])
+    html = admin_client.get("/admin/audit?who=森").get_data(as_text=True)
+    assert all(f"m-{n:02d}<" in html for n in range(25))
+    html = admin_client.get("/admin/audit?who=森 07").get_data(as_text=True)
+    assert [n for n in range(25) if f"m-{n:02d}<" in html] == [7]
 
 
 def test_pages_follow_one_another_without_gaps(admin_client, facility):

@@ -554,3 +554,23 @@ def test_the_booking_rules_follow_new_hours(admin_client, facility, room, office
     db.session.rollback()
     assert booked(room, officer, start="12:00").status is Status.ACTIVE
     assert TUESDAY.weekday() == 1
+
+
+def test_renaming_a_room_in_the_browser_reaches_the_officers_feed(
+    app, admin_client, room, officer, now
+):
+    from booking.feeds import services as feeds
+    from booking.feeds.models import Feed, FeedKind
+
+    booked(room, officer)
+    token = feeds.issue(officer, Feed(FeedKind.MINE), by=officer)
+    db.session.commit()
+    calendar = app.test_client()
+    before = calendar.get(f"/feeds/{token}.ics")
+    assert "面談室1" in before.get_data(as_text=True)
+    data = room_form(room, name_ja="相談室みどり")
+    assert post(admin_client, f"/admin/rooms/{room.id}", data).status_code == 302
+    after = calendar.get(f"/feeds/{token}.ics", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    text = after.get_data(as_text=True).replace("\r\n ", "")
+    assert "相談室みどり" in text and "面談室1" not in text

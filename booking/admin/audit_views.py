@@ -72,6 +72,7 @@ def audit():
         "admin/audit.html",
         form=form,
         rows=rows,
+        stamps=audit_log.stamps(rows),
         actions=audit_log.ACTIONS,
         details=audit_log.details_text,
         who=audit_log.who_text,
