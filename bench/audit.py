@@ -59,7 +59,7 @@ SELECT CAST(:newest AS timestamptz) - i * interval '1 minute',
        (ARRAY['{ACTIONS[0]}', '{ACTIONS[1]}', '{ACTIONS[2]}', '{ACTIONS[3]}'])[i % 4 + 1],
        'reservation', CAST(i AS TEXT), '{{}}',
        CASE WHEN i % 3 = 0 THEN NULL ELSE :facility END
-FROM generate_series(:first, :last) AS i
+FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS i
 """
 
 
