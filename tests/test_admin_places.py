@@ -574,3 +574,30 @@ def test_renaming_a_room_in_the_browser_reaches_the_officers_feed(
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
     text = after.get_data(as_text=True).replace("\r\n ", "")
     assert "相談室みどり" in text and "面談室1" not in text
+
+
+def test_shorter_staffed_hours_strand_only_caution_flagged_interviews(
+    admin_client, room, officer, make_user, now
+):
+    starts_at = at_tokyo(FRIDAY, time(15))
+    caution = services.book(
+        Slot(room, starts_at, starts_at + timedelta(hours=1)),
+        officer,
+        by=officer,
+        safety=SafetyDetails(caution=True),
+    )
+    plain = book_on(room, make_user(email="p@example.jp"), FRIDAY, "13:00")
+    db.session.commit()
+    data = room_form(room, closes_4="14:30")
+    response = post(admin_client, f"/admin/rooms/{room.id}", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "15:00" in html and "13:00" not in html
+    assert (
+        post(
+            admin_client, f"/admin/rooms/{room.id}", {**data, "confirm": str(caution.id)}
+        ).status_code
+        == 302
+    )
+    db.session.expire_all()
+    assert db.session.get(Reservation, caution.id).status is Status.CANCELLED
+    assert db.session.get(Reservation, plain.id).status is Status.ACTIVE

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from booking import audit
 from booking.auth.models import User
-from booking.errors import DomainError, InvalidInput, NotAllowed
+from booking.errors import BookingError, DomainError, InvalidInput, NotAllowed
 from booking.extensions import db
 from booking.manage import services as desk
 from booking.reservations import rules
@@ -85,20 +85,36 @@ def future_reservations(room_ids: Iterable[int]) -> list[Reservation]:
 
 def fits_facility(reservation: Reservation, facility: Facility) -> bool:
     """Whether the reservation still lies in a day and the hours the facility is open."""
-    start, end = tokyo(reservation.starts_at), tokyo(reservation.ends_at)
-    hours = facility.hours_on(start.weekday())
-    if closed_day_reason(facility, start.date(), hours is not None):
+    day = tokyo(reservation.starts_at).date()
+    hours = facility.hours_on(day.weekday())
+    if closed_day_reason(facility, day, hours is not None):
         return False
-    end_clock = end.time() if end.date() == start.date() else time(23, 59, 59)
-    return hours.opens <= start.time() and end_clock <= hours.closes
+    return obeys(
+        rules.ensure_within_opening_hours,
+        reservation.starts_at,
+        reservation.ends_at,
+        hours.opens,
+        hours.closes,
+    )
 
 
 def fits_room(reservation: Reservation, room: Room) -> bool:
-    """Whether the reservation keeps the room's slot step and shortest and longest lengths."""
-    start = tokyo(reservation.starts_at)
-    minutes = (reservation.ends_at - reservation.starts_at).total_seconds() / 60
-    on_step = (start.hour * 60 + start.minute) % room.slot_minutes == 0
-    return on_step and room.min_minutes <= minutes <= room.max_minutes
+    """Whether the reservation keeps the room's booking rules: the slot step, the shortest
+    and longest lengths, and staff at hand for a caution-flagged interview. The window and
+    the buffer concern new bookings: those already made keep their place."""
+    checks = [rules.ensure_on_slot_step, rules.ensure_length]
+    if reservation.caution:
+        checks.append(rules.ensure_staffed_for_caution)
+    return all(obeys(check, room, reservation.starts_at, reservation.ends_at) for check in checks)
+
+
+def obeys(rule: Callable, *args) -> bool:
+    """True when the booking rule raises nothing for ``args``."""
+    try:
+        rule(*args)
+    except BookingError:
+        return False
+    return True
 
 
 def ensure_seen(hit: list[Reservation], confirmed: Collection[int]) -> None:
