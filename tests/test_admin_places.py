@@ -601,3 +601,21 @@ def test_shorter_staffed_hours_strand_only_caution_flagged_interviews(
     db.session.expire_all()
     assert db.session.get(Reservation, caution.id).status is Status.CANCELLED
     assert db.session.get(Reservation, plain.id).status is Status.ACTIVE
+
+
+def test_the_cancellation_mail_of_a_retired_room_gives_the_reason_and_no_link_to_it(
+    admin_client, room, officer, now
+):
+    from booking.notify.messages import render
+
+    hit = booked(room, officer)
+    post(admin_client, f"/admin/rooms/{room.id}/retire", {"confirm": str(hit.id)})
+    notice = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.reservation_id == hit.id, OutboxMessage.kind == Notice.CANCELLATION
+        )
+    )
+    mail = render(notice)
+    body = (mail.get_body(("plain",)) or mail).get_content()
+    assert "部屋の利用終了のため取り消し" in body
+    assert f"/rooms/{room.id}/week" not in body and "/?day=" in body
