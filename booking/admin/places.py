@@ -171,6 +171,7 @@ def update_facility(
     """Change a facility and its weekly hours; reservations left outside are cancelled only
     when ``confirmed``. Returns those cancelled."""
     ensure_admin(by)
+    room_ids = [room.id for room in facility.rooms]  # loaded before anything changes
     changed = changed_fields(facility, values)
     hours_changed = hours_of(facility.opening_hours) != hours
     for name in changed:
@@ -180,7 +181,6 @@ def update_facility(
         changed.append("opening_hours")
     if not changed:
         return []
-    room_ids = [room.id for room in facility.rooms]
     hit = strand_check(room_ids, lambda r: fits_facility(r, facility), confirmed=confirmed)
     cancel_all(hit, _("施設の開館時間などの変更のため取り消し"), by=by)
     audit.record(
