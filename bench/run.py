@@ -16,6 +16,8 @@ the fifteen rooms, booking POSTs and a trivial endpoint. It prints:
    the one at 100,000 (bench/reports.py);
 7. with --postgresql --national, the pages at national size (bench/national.py);
 8. the officers' CSV import: preview and confirm of 5,000 rows (bench/imports.py);
+9. the audit log viewer's pages at 1,000,000 audit events, as ratios to a trivial endpoint
+   (bench/audit.py);
 
 and what a booking POST is made of (SQL statements and their query plans, time in SQLite,
 the cost of a durable commit on this disk), to explain a missed target.
@@ -50,7 +52,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 import booking.timeutil
-from bench import feeds, imports, mail, national, reports
+from bench import audit, feeds, imports, mail, national, reports
 from booking import create_app
 from booking.auth.models import User
 from booking.auth.services import hasher
@@ -793,8 +795,14 @@ def main() -> int:
         for line in national.run(url, args.national_reservations):
             print(line)
     print()
-    print(f"The officers' CSV import: {imports.ROWS:,} rows, CP932 (bench/imports.py)")
+    print(f"8. The officers' CSV import: {imports.ROWS:,} rows, CP932 (bench/imports.py)")
     for line in imports.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
+        print(line)
+    print()
+    print(
+        f"9. The audit log viewer at {audit.EVENTS:,} audit events, as ratios to a trivial endpoint"
+    )
+    for line in audit.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
         print(line)
     print(
         f"total bench time: {time.perf_counter() - started:.0f} s;"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -28,12 +29,18 @@ class AuditEvent(db.Model):
     facility_id: Mapped[int | None] = mapped_column(index=True)
 
 
+# Where changes come from when not from a page: "cli" for the flask commands.
+VIA: ContextVar[str | None] = ContextVar("audit_via", default=None)
+
+
 def record(actor, action: str, obj, *, facility_id: int | None = None, **details: Any) -> None:
     """Write an audit event for ``obj`` (which must have a public_id or an id) at once;
     ``facility_id`` names the facility it concerns, for the viewer's filter.
 
     A plain INSERT in the caller's transaction: it commits or rolls back with the change.
     """
+    if VIA.get():
+        details = {**details, "via": VIA.get()}
     db.session.connection().execute(
         WRITE,
         {

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from booking import audit
 from booking.auth import services as accounts
 from booking.auth import two_factor
 from booking.auth.models import Role
@@ -28,7 +29,14 @@ DEMO_ACCOUNTS = (
     ("admin@example.jp", "管理 一郎", Role.ADMIN, ()),
 )
 
-users = AppGroup("users", help="Manage accounts.")
+
+def from_the_command_line() -> None:
+    """Every audit event the account commands write says it came from the command line."""
+    token = audit.VIA.set("cli")
+    click.get_current_context().call_on_close(lambda: audit.VIA.reset(token))
+
+
+users = AppGroup("users", help="Manage accounts.", callback=from_the_command_line)
 
 
 def fail(error: DomainError) -> None:
@@ -93,6 +101,8 @@ def create_user(email, name, role, phone, facility_ids, password_stdin) -> None:
         )
     except DomainError as error:
         fail(error)
+    db.session.flush()
+    audit.record(None, "user.create", user, role=user.role.value)
     db.session.commit()
     click.echo(f"created {user.role.value} {user.email}")
 
@@ -117,6 +127,7 @@ def deactivate(email) -> None:
     """Stop an account logging in; its open sessions end."""
     user = accounts.find_user(email) or raise_unknown(email)
     accounts.deactivate(user)
+    audit.record(None, "user.deactivate", user)
     db.session.commit()
     click.echo(f"deactivated {user.email}")
 

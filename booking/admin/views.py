@@ -44,3 +44,7 @@ def retry(message_id: int):
     db.session.commit()
     flash(_("メールをもう一度送ります。"))
     return redirect(url_for(".messages"))
+
+
+# The pages of facilities, rooms, closures and the audit log add their routes to ``bp``.
+from booking.admin import audit_views, place_views  # noqa: E402, F401

@@ -55,12 +55,14 @@ class ClosureForm(FlaskForm):
     def __init__(self, facility: Facility, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.room.choices = [SelectChoice("", _l("施設全体"))] + [
-            SelectChoice(str(room.id), room.name_ja) for room in facility.rooms
+            SelectChoice(str(room.id), room.name_ja) for room in facility.rooms if room.active
         ]
 
     def closure(self, facility: Facility) -> Closure:
         """The closure as entered: a missing start time means from opening, end until close."""
-        room_id = next((r.id for r in facility.rooms if str(r.id) == self.room.data), None)
+        room_id = next(
+            (r.id for r in facility.rooms if r.active and str(r.id) == self.room.data), None
+        )
         starts = at_tokyo(self.first_day.data, self.first_time.data or time())
         if self.last_time.data:
             ends = at_tokyo(self.last_day.data, self.last_time.data)
@@ -84,9 +86,10 @@ class StaffBookingForm(ReservationForm):
     )
 
     def __init__(self, facility: Facility, officers, *args, **kwargs):
-        super().__init__(facility.rooms[0], *args, **kwargs)
+        rooms = [room for room in facility.rooms if room.active] or facility.rooms
+        super().__init__(rooms[0], *args, **kwargs)
         self.officer.choices = [SelectChoice(o.id, officer_label(o)) for o in officers]
-        self.room.choices = [SelectChoice(r.id, r.name_ja) for r in facility.rooms]
+        self.room.choices = [SelectChoice(r.id, r.name_ja) for r in rooms if r.active]
 
 
 def officer_label(officer) -> str:

@@ -37,7 +37,7 @@ def update_desk(facility: Facility, values: dict, *, by: User) -> None:
     for name in changed:
         setattr(facility, name, values[name])
     if changed:
-        audit.record(by, "facility.desk", facility, changed=changed)
+        audit.record(by, "facility.desk", facility, facility_id=facility.id, changed=changed)
 
 
 def upcoming_closures(facility: Facility, now: datetime) -> list[Closure]:
@@ -117,13 +117,13 @@ def add_closure(
     reason = _("休館のため取り消し（%(reason)s）", reason=closure.reason)
     for reservation in hit:
         reservations.cancel(reservation, by=by, reason=reason)
-    audit.record(by, "closure.create", closure, cancelled=len(hit))
+    audit.record(by, "closure.create", closure, facility_id=facility.id, cancelled=len(hit))
     return hit
 
 
 def remove_closure(closure: Closure, *, by: User) -> None:
     ensure_serves(by, closure.facility)
-    audit.record(by, "closure.delete", closure)
+    audit.record(by, "closure.delete", closure, facility_id=closure.facility_id)
     db.session.delete(closure)
 
 

@@ -205,7 +205,7 @@ def book(facility_id: int):
         officers, formdata = find_officers(request.args.get("q")), request.args
     form, status = StaffBookingForm(facility, officers, formdata=formdata), 200
     if form.validate_on_submit():
-        room = next(r for r in facility.rooms if r.id == form.room.data)
+        room = next(r for r in facility.rooms if r.active and r.id == form.room.data)
         officer = next(o for o in officers if o.id == form.officer.data)
         try:
             reservation = reservations.book(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from booking.auth.models import Role, User
 from booking.errors import (
     CautionNeedsStaff,
+    Gone,
     NotAllowed,
     NotBookable,
     OfficerBusy,
@@ -102,6 +103,17 @@ def lock_rows(session: Session, room_ids: Iterable[int], officer_ids: Iterable[i
             session.execute(
                 select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update()
             )
+
+
+def ensure_not_retired(room: Room) -> None:
+    """A retired room's booking page is gone for good (410), not a form that always fails."""
+    if not room.active:
+        raise Gone(
+            _(
+                "%(room)sは予約の受付を終えました。これまでの予約の記録は残っています。ほかの部屋を探してください。",
+                room=room.name_ja,
+            )
+        )
 
 
 def ensure_in_future(starts_at: datetime, now: datetime) -> None:

@@ -109,7 +109,13 @@ def book(
     }
     with refusals(slot.room):
         reservation = db.session.scalars(CREATE, columns).one()
-    audit.record(by, "reservation.create", reservation, room_id=slot.room.id)
+    audit.record(
+        by,
+        "reservation.create",
+        reservation,
+        facility_id=slot.room.facility_id,
+        room_id=slot.room.id,
+    )
     if series is None:  # a repetition is confirmed once, as a whole
         tell(Notice.CONFIRMATION, officer, reservation.id, reservation.version, by=by)
     return reservation
@@ -143,6 +149,7 @@ def change(reservation: Reservation, slot: Slot, *, by: User, safety: SafetyDeta
         by,
         "reservation.change",
         reservation,
+        facility_id=slot.room.facility_id,
         before=[before[0], before[1].isoformat(), before[2].isoformat()],
         after=[slot.room.id, slot.starts_at.isoformat(), slot.ends_at.isoformat()],
     )
@@ -172,7 +179,7 @@ def cancel(
     reservation.cancel_reason = reason
     reservation.cancelled_by_id = by.id
     reservation.touch()
-    audit.record(by, "reservation.cancel", reservation)
+    audit.record(by, "reservation.cancel", reservation, facility_id=reservation.room.facility_id)
     if notice:
         tell(
             Notice.CANCELLATION,

@@ -39,6 +39,7 @@ def changeable_reservation(public_id) -> Reservation:
 def new(room_id: int):
     """Book a room from the booking form."""
     room = queries.room_with_facility(room_id) or abort(404)
+    rules.ensure_not_retired(room)
     # A tapped slot on the week page arrives as ?day=...&start=... and fills the form in.
     formdata = request.args if request.method == "GET" else request.form
     form, status, clash = ReservationForm(room, formdata=formdata), 200, None

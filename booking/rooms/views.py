@@ -12,6 +12,7 @@ from booking.inputs import parse_day
 from booking.reservations import queries as reservations
 from booking.reservations.availability import availability, load_rooms, slot_states, within_part
 from booking.reservations.models import Reservation
+from booking.reservations.rules import ensure_not_retired
 from booking.reservations.services import CHECK_IN_EARLY
 from booking.rooms import services
 from booking.rooms.forms import FindForm, HomeWardForm
@@ -125,6 +126,7 @@ def week(room_id: int):
     """Seven days of one room: free start times to tap, taken and closed times."""
     rooms = load_rooms([room_id]) or abort(404)
     room, today = rooms[0], today_tokyo()
+    ensure_not_retired(room)
     first = parse_day(request.args.get("start")) or today
     first = max(first, today)
     plans = availability(rooms, first, first + timedelta(days=6))[room.id]
