@@ -44,3 +44,6 @@ def retry(message_id: int):
     db.session.commit()
     flash(_("メールをもう一度送ります。"))
     return redirect(url_for(".messages"))
+
+
+from booking.admin import account_views  # noqa: E402, F401  (its routes join this blueprint)
