@@ -23,6 +23,7 @@ from booking.auth import tokens, two_factor
 from booking.auth.models import LoginSession, Role, TokenPurpose, User
 from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
+from booking.manage.officers import katakana  # readings are kept in katakana
 from booking.rooms.models import Facility, Ward
 from booking.security import log_event
 from booking.timeutil import now_utc
@@ -84,11 +85,6 @@ class Search:
 def searchable(text: str) -> str:
     """What was typed, as stored: full-width letters, digits and spaces made plain."""
     return " ".join(unicodedata.normalize("NFKC", text or "").split())
-
-
-def katakana(text: str) -> str:
-    """Hiragana as katakana: readings are kept in katakana, but people type either."""
-    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
 
 
 def without_spaces(column):
