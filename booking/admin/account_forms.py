@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from booking import templating
 from booking.admin.accounts import Details, Search, Status
 from booking.auth.models import Role
-from booking.fields import ChoiceField, PlainMessages, normalized
+from booking.fields import ChoiceField, ChoiceRadioField, PlainMessages, normalized
 from booking.inputs import database_id, no_control_characters
 from booking.manage.forms import japanese_phone
 from booking.rooms.models import Ward
@@ -110,7 +110,7 @@ class AccountForm(FlaskForm):
         validators=[Optional(), Length(max=32, message=_l("長すぎます。")), japanese_phone],
         render_kw={"type": "tel", "autocomplete": "off"},
     )
-    role = ChoiceField(
+    role = ChoiceRadioField(
         _l("役割"),
         choices=[SelectChoice(role.value, role.label) for role in Role],
         default=Role.OFFICER.value,
