@@ -15,6 +15,8 @@ the fifteen rooms, booking POSTs and a trivial endpoint. It prints:
 6. a fiscal year's city-wide usage report at 100,000 to 6,000,000 reservations, as ratios to
    the one at 100,000 (bench/reports.py);
 7. with --postgresql --national, the pages at national size (bench/national.py);
+8. the administrators' account list and searches at 50,000 accounts, as ratios to a trivial
+   endpoint (bench/accounts.py);
 
 and what a booking POST is made of (SQL statements and their query plans, time in SQLite,
 the cost of a durable commit on this disk), to explain a missed target.
@@ -48,7 +50,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 import booking.timeutil
-from bench import feeds, mail, national, reports
+from bench import accounts, feeds, mail, national, reports
 from booking import create_app
 from booking.auth.models import User
 from booking.auth.services import hasher
@@ -793,6 +795,10 @@ def main() -> int:
         url = os.environ["TEST_DATABASE_URL"]
         for line in national.run(url, args.national_reservations):
             print(line)
+    print()
+    print(f"8. The account list and searches at {accounts.ACCOUNTS:,} accounts")
+    for line in accounts.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
+        print(line)
     print(
         f"total bench time: {time.perf_counter() - started:.0f} s;"
         f" load average {os.getloadavg()[0]:.1f} at the end"

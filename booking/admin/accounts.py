@@ -88,7 +88,9 @@ def searchable(text: str) -> str:
 
 
 def without_spaces(column):
-    return func.replace(func.replace(column, " ", ""), "\u3000", "")
+    """Names are kept with single ASCII spaces (the form makes them so): 保護司一郎 finds
+    保護司 一郎."""
+    return func.replace(column, " ", "")
 
 
 def matching(query: Select, search: Search) -> Select:
@@ -109,19 +111,26 @@ def matching(query: Select, search: Search) -> Select:
 
 
 def word_matches(word: str) -> list:
-    """The columns one word of the search may be found in."""
-    pattern = f"%{escaped(word)}%"
-    kana = f"%{escaped(katakana(word))}%"
+    """The columns one word of the search may be found in.
+
+    Plain LIKE, as each column is stored (addresses in lower case, login ids in upper case,
+    readings in katakana): ILIKE would lower() every row of a search that reads them all.
+    """
     found = [
-        without_spaces(User.name).ilike(pattern, escape="\\"),
-        without_spaces(User.name_kana).ilike(kana, escape="\\"),
-        User.email.ilike(pattern, escape="\\"),
-        User.login_id.ilike(pattern, escape="\\"),
+        without_spaces(User.name).like(contains(word), escape="\\"),
+        without_spaces(User.name_kana).like(contains(katakana(word)), escape="\\"),
+        User.email.like(contains(word.lower()), escape="\\"),
     ]
+    if re.fullmatch(r"[A-Za-z][0-9]{1,6}", word):
+        found.append(User.login_id.like(contains(word.upper()), escape="\\"))
     digits = re.sub(r"[^0-9]", "", word)
     if len(digits) >= 3 and re.fullmatch(r"[0-9()+\-]+", word):
         found.append(func.replace(User.phone, "-", "").like(f"%{digits}%"))
     return found
+
+
+def contains(word: str) -> str:
+    return f"%{escaped(word)}%"
 
 
 def escaped(word: str) -> str:
@@ -147,11 +156,20 @@ def find(search: Search, page: int = 1) -> Page:
     query = (
         matching(select(User), search)
         .options(selectinload(User.facilities))
-        .order_by(User.name_kana, User.name, User.id)
+        .order_by(*reading_order(search))
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
     )
     return Page(list(db.session.scalars(query)), total, page)
+
+
+def reading_order(search: Search) -> tuple:
+    """By reading, then name. A text search reads every row anyway: then the table is read in
+    its own order and the few matches sorted, rather than every row fetched through the
+    index (coalesce() keeps the planner off ix_user_reading_order; three times faster)."""
+    if searchable(search.text):
+        return func.coalesce(User.name_kana, ""), User.name, User.id
+    return User.name_kana, User.name, User.id
 
 
 def every(search: Search) -> list[User]:
