@@ -207,3 +207,26 @@ def test_failed_logins_by_login_id_are_throttled(database_url, paper):
     typed = [user.login_id, user.login_id.lower(), "ｈ" + user.login_id[1:], user.login_id]
     statuses = [log_in(guesser, t, "guess").status_code for t in typed]
     assert statuses == [422, 422, 422, 429]
+
+
+@pytest.mark.parametrize(
+    "role", ["anonymous", "officer", "manager", "other manager", "admin", "deactivated"]
+)
+def test_the_code_pages_for_every_role(app, make_user, facility, paper, role):
+    """Public pages: anyone may enter a code; the step after it needs a right code first."""
+    user, code = paper
+    client = app.test_client()
+    if role != "anonymous":
+        kind = {"officer": Role.OFFICER, "admin": Role.ADMIN}.get(role, Role.MANAGER)
+        served = [facility] if role == "manager" else []
+        someone = make_user(kind, email=f"{role.replace(' ', '-')}.visitor@example.jp", facilities=served)
+        assert log_in(client, someone.email).status_code == 302
+        if role == "deactivated":
+            someone.active = False
+            db.session.commit()
+    assert client.get("/login/letter").status_code == 200
+    assert client.get("/login/letter/password").status_code == 302
+    assert enter(client, user.login_id, "AAAA-BBBB-CCCC").status_code == 422
+    assert enter(client, user.login_id, code).status_code == 302
+    assert choose(client).status_code == 302
+    assert db.session.get(User, user.id).password_hash is not None
