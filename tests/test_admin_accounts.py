@@ -494,3 +494,13 @@ def test_an_account_with_e_mail_may_get_a_letter_too(admin_client, officer):
         db.session.scalar(select(AccountToken.purpose).where(AccountToken.user_id == officer.id))
         is TokenPurpose.LETTER
     )
+
+
+def test_a_create_page_reused_for_another_person_makes_their_account(admin_client):
+    create(admin_client, form_key="k2")
+    response = create(admin_client, form_key="k2", name="別の 保護司")
+    assert response.status_code == 200
+    assert {u.name for u in db.session.scalars(select(User).where(User.login_id.is_not(None)))} == {
+        "新人 保護司",
+        "別の 保護司",
+    }

@@ -219,7 +219,9 @@ def test_the_code_pages_for_every_role(app, make_user, facility, paper, role):
     if role != "anonymous":
         kind = {"officer": Role.OFFICER, "admin": Role.ADMIN}.get(role, Role.MANAGER)
         served = [facility] if role == "manager" else []
-        someone = make_user(kind, email=f"{role.replace(' ', '-')}.visitor@example.jp", facilities=served)
+        someone = make_user(
+            kind, email=f"{role.replace(' ', '-')}.visitor@example.jp", facilities=served
+        )
         assert log_in(client, someone.email).status_code == 302
         if role == "deactivated":
             someone.active = False

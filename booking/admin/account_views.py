@@ -51,6 +51,7 @@ def account(user_id: int):
 
 
 def account_page(user: User, error: DomainError | None = None):
+    """The account's page, with the refusal of a button above it when there was one."""
     config = current_app.config
     overview = accounts.overview(
         user, lifetime=config["PERMANENT_SESSION_LIFETIME"], idle=config["SESSION_IDLE"]
@@ -72,7 +73,7 @@ def new_account():
     created = session.get(CREATED) or {}
     if form.is_submitted() and created.get("key") == key:
         again = db.session.get(User, created.get("user"))
-        if again is not None:
+        if again is not None and again.name == form.name.data:  # not a page reused for another
             return after_creating(again)
     status = 200
     if form.validate_on_submit():
@@ -91,6 +92,7 @@ def new_account():
 
 
 def after_creating(user: User):
+    """To the account's page when an invitation went out; else straight to its letter."""
     if user.email:
         db.session.commit()
         flash(_("アカウントを作り、%(email)s に案内のメールを送りました。", email=user.email))
