@@ -31,8 +31,6 @@ from booking.timeutil import now_utc
 PER_PAGE = 50
 LAST_PAGE = 10_000  # a page number beyond any list: the list ends long before
 RECENT_EVENTS = 20
-# "H" and six digits: nothing to mistake (no O/0, I/1), easy to read out on the phone.
-LOGIN_ID = re.compile(r"H[0-9]{6}")
 
 
 class Status(enum.StrEnum):
@@ -328,7 +326,8 @@ def apply(user: User, details: Details) -> None:
 
 
 def new_login_id() -> str:
-    """An unused login id; the unique index is the backstop should two be made at once."""
+    """An unused login id: "H" and six digits, nothing to mistake (no O/0, I/1) and easy to
+    read out on the phone; the unique index is the backstop should two be made at once."""
     for _attempt in range(20):
         candidate = f"H{secrets.randbelow(1_000_000):06d}"
         if db.session.scalar(select(User.id).where(User.login_id == candidate)) is None:
