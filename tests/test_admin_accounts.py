@@ -392,6 +392,8 @@ def test_editing_changes_and_audits_field_names(admin_client, admin, people, fac
         "facilities",
     }
     assert "紙" not in str(changed.details)
+    page = admin_client.get(f"/admin/accounts/{paper.id}").get_data(as_text=True)
+    assert "登録内容の変更（name、name_kana" in page
 
 
 def test_an_address_in_use_is_refused_when_editing(admin_client, people):

@@ -61,6 +61,7 @@ def account_page(user: User, error: DomainError | None = None):
         overview=overview,
         two_factor=accounts.two_factor_state(user),
         ward=Ward(user.home_ward).label if user.home_ward else "",
+        event_label=accounts.event_label,
         error=error,
     ), (error.status if error else 200)
 

@@ -208,6 +208,31 @@ def csv_rows(users: list[User]):
 # -- One account's page -------------------------------------------------------------------
 
 
+# What the account's page calls the events about an account; others show their own name.
+EVENT_LABELS = {
+    "user.create": _l("アカウントの作成"),
+    "user.update": _l("登録内容の変更"),
+    "user.deactivate": _l("停止"),
+    "user.reactivate": _l("利用の再開"),
+    "user.end_sessions": _l("全端末のログアウト"),
+    "user.invite": _l("パスワードを決めるリンクの送信"),
+    "user.invitation_accepted": _l("リンクからパスワードを決めた"),
+    "user.letter": _l("確認コードの紙の印刷"),
+    "user.letter_accepted": _l("確認コードからパスワードを決めた"),
+    "user.login": _l("ログイン"),
+    "user.login_failed": _l("ログインの失敗"),
+    "user.logout": _l("ログアウト"),
+    "user.mail_choices": _l("メールの設定の変更"),
+    "user.password_change": _l("パスワードの変更"),
+    "user.two_factor_enable": _l("2段階認証の設定"),
+    "user.two_factor_reset": _l("2段階認証の解除"),
+}
+
+
+def event_label(action: str) -> str:
+    return str(EVENT_LABELS.get(action, action))
+
+
 @dataclass
 class Overview:
     user: User
