@@ -164,6 +164,10 @@ def names(response) -> set[str]:
         ("q=h123456", {"紙 太郎"}),  # a login id
         ("q=011(211)2345", {"紙 太郎"}),
         ("q=%25", set()),  # a LIKE wildcard is a character
+        (
+            "q=a%00b&page=a%00b",
+            {"保護司 一郎", "札幌 花子", "紙 太郎", "テスト 利用者", "市 管理者"},
+        ),
         ("role=manager", {"テスト 利用者"}),
         ("status=inactive", {"札幌 花子"}),
         ("status=invited", {"紙 太郎"}),

@@ -29,7 +29,11 @@ class SearchForm(FlaskForm):
     q = StringField(
         _l("検索"),
         filters=[normalized],
-        validators=[Optional(), Length(max=100, message=_l("100文字以内にしてください。"))],
+        validators=[
+            Optional(),
+            Length(max=100, message=_l("100文字以内にしてください。")),
+            no_control_characters,  # PostgreSQL refuses a NUL even in a LIKE pattern
+        ],
         render_kw={"type": "search"},
     )
     role = ChoiceField(_l("役割"), validators=[Optional()])
