@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from booking.auth.models import Role, User
 from booking.extensions import db
 from booking.fields import normalized
-from booking.inputs import ID_MAX
+from booking.inputs import ID_MAX, has_control_characters
 
 FOUND_AT_MOST = 20
 
@@ -25,7 +25,7 @@ def find_officers(text: str | None) -> list[User]:
     """Active officers whose name or reading contains ``text``, whose login id it is, or whose
     phone contains its digits (three or more); at most a screenful."""
     text = (normalized(text) or "").strip()
-    if not text:
+    if not text or has_control_characters(text):  # PostgreSQL refuses a NUL in a pattern
         return []
     matches = [
         User.name.contains(text, autoescape=True),
