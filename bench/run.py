@@ -18,6 +18,8 @@ the fifteen rooms, booking POSTs and a trivial endpoint. It prints:
 8. the officers' CSV import: preview and confirm of 5,000 rows (bench/imports.py);
 9. the audit log viewer's pages at 1,000,000 audit events, as ratios to a trivial endpoint
    (bench/audit.py);
+10. the administrators' account list and searches at 50,000 accounts, as ratios to a trivial
+    endpoint (bench/accounts.py);
 
 and what a booking POST is made of (SQL statements and their query plans, time in SQLite,
 the cost of a durable commit on this disk), to explain a missed target.
@@ -52,7 +54,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 import booking.timeutil
-from bench import audit, feeds, imports, mail, national, reports
+from bench import accounts, audit, feeds, imports, mail, national, reports
 from booking import create_app
 from booking.auth.models import User
 from booking.auth.services import hasher
@@ -803,6 +805,10 @@ def main() -> int:
         f"9. The audit log viewer at {audit.EVENTS:,} audit events, as ratios to a trivial endpoint"
     )
     for line in audit.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
+        print(line)
+    print()
+    print(f"10. The account list and searches at {accounts.ACCOUNTS:,} accounts")
+    for line in accounts.run(os.environ.get("TEST_DATABASE_URL") if args.postgresql else None):
         print(line)
     print(
         f"total bench time: {time.perf_counter() - started:.0f} s;"

@@ -46,5 +46,6 @@ def retry(message_id: int):
     return redirect(url_for(".messages"))
 
 
-# The pages of facilities, rooms, closures and the audit log add their routes to ``bp``.
-from booking.admin import audit_views, place_views  # noqa: E402, F401
+# The pages of accounts, facilities, rooms, closures and the audit log add their routes to
+# ``bp``.
+from booking.admin import account_views, audit_views, place_views  # noqa: E402, F401

@@ -9,14 +9,15 @@ from booking.inputs import no_control_characters
 
 
 class LoginForm(FlaskForm):
+    # An e-mail address, or the login id of an account without one (printed on its letter).
     email = StringField(
-        _l("メールアドレス"),
+        _l("メールアドレス（またはログインID）"),
         validators=[
-            DataRequired(_l("メールアドレスを入力してください。")),
+            DataRequired(_l("メールアドレスかログインIDを入力してください。")),
             Length(max=254, message=_l("長すぎます。")),
             no_control_characters,
         ],
-        render_kw={"autocomplete": "username", "type": "email", "inputmode": "email"},
+        render_kw={"autocomplete": "username", "inputmode": "email", "spellcheck": "false"},
     )
     password = PasswordField(
         _l("パスワード"),
@@ -84,3 +85,38 @@ class NewPasswordForm(FlaskForm):
     def attach(self, error) -> None:
         """Show an unacceptable password's reason next to it."""
         self.new_password.errors = [*self.new_password.errors, error.message]
+
+
+class LetterForm(FlaskForm):
+    """The login id and the one-time code printed on a letter from the city."""
+
+    login_id = StringField(
+        _l("ログインID"),
+        validators=[
+            DataRequired(_l("ログインIDを入力してください。")),
+            Length(max=32, message=_l("長すぎます。")),
+            no_control_characters,
+        ],
+        render_kw={
+            "autocomplete": "username",
+            "spellcheck": "false",
+            "autocapitalize": "characters",
+        },
+    )
+    code = StringField(
+        _l("確認コード"),
+        validators=[
+            DataRequired(_l("確認コードを入力してください。")),
+            Length(max=64, message=_l("長すぎます。")),
+            no_control_characters,
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "spellcheck": "false",
+            "autocapitalize": "characters",
+        },
+    )
+
+    def attach(self, error) -> None:
+        """Show the refusal next to the code."""
+        self.code.errors = [*self.code.errors, error.message]

@@ -77,6 +77,7 @@ class User(db.Model):
     __table_args__ = (
         CheckConstraint("email IS NOT NULL OR login_id IS NOT NULL", name="email_or_login_id"),
         Index("uq_user_login_id", "login_id", unique=True),
+        Index("ix_user_reading_order", "name_kana", "name", "id"),  # the admins' list
     )
 
     # Flask-Login's protocol, written out so that the login id is the login session's token.

@@ -1,5 +1,6 @@
 """Passwords, logins and accounts."""
 
+import unicodedata
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -64,12 +65,23 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def normalize_login(typed: str) -> str:
+    """An e-mail address in lower case, or a login id (H123456) as printed, full-width too."""
+    plain = unicodedata.normalize("NFKC", typed or "").strip()
+    return plain.lower() if "@" in plain else "".join(plain.split()).upper()
+
+
 def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    """The account with this e-mail address, or with this login id when it has no "@"."""
+    login = normalize_login(email)
+    if "@" in login:
+        return db.session.scalar(select(User).where(User.email == login))
+    return db.session.scalar(select(User).where(User.login_id == login)) if login else None
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None; rehashes outdated hashes."""
+    """The active user with this e-mail (or login id) and password, or None; rehashes
+    outdated hashes."""
     user = find_user(email)
     # An account that has no password yet is checked like an unknown one: same time, no.
     stored = (user.password_hash if user else None) or _DUMMY_HASH

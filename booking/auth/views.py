@@ -14,9 +14,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from booking.account import invitations, resets
+from booking.account import invitations, letters, resets
 from booking.auth import recent, services, sessions, two_factor
-from booking.auth.forms import CodeForm, ForgotPasswordForm, LoginForm, NewPasswordForm
+from booking.auth.forms import (
+    CodeForm,
+    ForgotPasswordForm,
+    LetterForm,
+    LoginForm,
+    NewPasswordForm,
+)
 from booking.auth.passwords import UnacceptablePassword
 from booking.errors import DomainError
 from booking.extensions import db, limiter, login_manager
@@ -57,8 +63,8 @@ def touch_login_session(response):
 
 def _login_account_key() -> str:
     # The account AND the client: failures from one place cannot lock the owner out elsewhere.
-    email = services.normalize_email(request.form.get("email", ""))
-    return f"login-account:{email}:{request.remote_addr}"
+    login = services.normalize_login(request.form.get("email", ""))
+    return f"login-account:{login}:{request.remote_addr}"
 
 
 def failed(response) -> bool:
@@ -213,6 +219,71 @@ def reset_password(token: str):
             return redirect(url_for(".login"))
     status = 422 if form.errors else 200
     return render_template("auth/reset.html", form=form), status
+
+
+# A right letter code waits in the session cookie as its token's id and the time (never the code).
+LETTER = "letter_code"
+
+
+def _letter_key() -> str:
+    login_id = letters.normalized_login_id(request.form.get("login_id", ""))
+    return f"letter:{login_id}:{request.remote_addr}"
+
+
+@bp.route("/login/letter", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_letter_key,
+    deduct_when=failed,
+)
+def letter():
+    """The login id and one-time code from a letter the city printed."""
+    form = LetterForm()
+    if form.validate_on_submit():
+        try:
+            token = letters.check(form.login_id.data, form.code.data)
+        except DomainError as error:
+            db.session.commit()  # nothing to keep; ends the read
+            form.attach(error)
+        else:
+            session[LETTER] = {"token": token.id, "at": now_utc().timestamp()}
+            return redirect(url_for(".letter_password"))
+    status = 422 if form.errors else 200
+    return render_template("auth/letter.html", form=form), status
+
+
+@bp.route("/login/letter/password", methods=["GET", "POST"])
+def letter_password():
+    """After a right code: choose the password to log in with from now on."""
+    token = letters.pending(session.get(LETTER))
+    if token is None:
+        session.pop(LETTER, None)
+        flash(_("もう一度、ログインIDと確認コードを入力してください。"))
+        return redirect(url_for(".letter"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = letters.accept(token, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.attach(error)
+        else:
+            db.session.commit()
+            session.pop(LETTER, None)
+            flash(
+                _(
+                    "パスワードを決めました。ログインID %(login_id)s と新しいパスワードで"
+                    "ログインしてください。",
+                    login_id=user.login_id,
+                )
+            )
+            return redirect(url_for(".login"))
+    status = 422 if form.errors else 200
+    return render_template("auth/letter_password.html", form=form, user=token.user), status
 
 
 @bp.post("/logout")

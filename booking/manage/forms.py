@@ -93,9 +93,11 @@ class StaffBookingForm(ReservationForm):
 
 
 def officer_label(officer) -> str:
-    """保護司 一郎（ホゴシ イチロウ）090-1234-5678: enough to tell two of a name apart."""
+    """保護司 一郎（ホゴシ イチロウ）090-1234-5678: enough to tell two of a name apart
+    (the e-mail address, or the login id of an officer without one, when there is no phone)."""
     reading = f"（{officer.name_kana}）" if officer.name_kana else ""
-    return f"{officer.name}{reading} {templating.phone(officer.phone) or officer.email}"
+    contact = templating.phone(officer.phone) or officer.email or officer.login_id
+    return f"{officer.name}{reading} {contact}"
 
 
 def japanese_phone(_form, field) -> None:

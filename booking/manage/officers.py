@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from booking.auth.models import Role, User
 from booking.extensions import db
 from booking.fields import normalized
-from booking.inputs import ID_MAX
+from booking.inputs import ID_MAX, has_control_characters
 
 FOUND_AT_MOST = 20
 
@@ -22,16 +22,18 @@ def hiragana(text: str) -> str:
 
 
 def find_officers(text: str | None) -> list[User]:
-    """Active officers whose name or reading contains ``text``, or whose phone contains its
-    digits (three or more); at most a screenful."""
+    """Active officers whose name or reading contains ``text``, whose login id it is, or whose
+    phone contains its digits (three or more); at most a screenful."""
     text = (normalized(text) or "").strip()
-    if not text:
+    if not text or has_control_characters(text):  # PostgreSQL refuses a NUL in a pattern
         return []
     matches = [
         User.name.contains(text, autoescape=True),
         User.name_kana.contains(katakana(text), autoescape=True),
         User.name_kana.contains(hiragana(text), autoescape=True),
     ]
+    if re.fullmatch(r"[Hh][0-9]{6}", text):  # the login id of an officer without e-mail
+        matches.append(User.login_id == text.upper())
     digits = re.sub(r"\D", "", text)
     if len(digits) >= 3:
         matches.append(func.replace(User.phone, "-", "").contains(digits, autoescape=True))

@@ -108,7 +108,7 @@ def remind(now: datetime) -> int:
             Reservation.status == Status.ACTIVE,
             Reservation.starts_at >= at_tokyo(tomorrow, time()),
             Reservation.starts_at < at_tokyo(tomorrow + timedelta(days=1), time()),
-            and_(User.active, User.wants_reminders, User.email != ""),
+            and_(User.active, User.wants_reminders, User.email.is_not(None), User.email != ""),
             ~already,
         )
     )
