@@ -104,7 +104,7 @@ def create_user(email, name, role, phone, facility_ids, password_stdin) -> None:
     db.session.flush()
     audit.record(None, "user.create", user, role=user.role.value)
     db.session.commit()
-    click.echo(f"created {user.role.value} {user.email}")
+    click.echo(f"created {user.role.value} {user.sign_in_name}")
 
 
 @users.command("set-password")
@@ -118,7 +118,7 @@ def set_password(email, password_stdin) -> None:
     except DomainError as error:
         fail(error)
     db.session.commit()
-    click.echo(f"password changed for {user.email}")
+    click.echo(f"password changed for {user.sign_in_name}")
 
 
 @users.command("deactivate")
@@ -129,7 +129,7 @@ def deactivate(email) -> None:
     accounts.deactivate(user)
     audit.record(None, "user.deactivate", user)
     db.session.commit()
-    click.echo(f"deactivated {user.email}")
+    click.echo(f"deactivated {user.sign_in_name}")
 
 
 @users.command("end-sessions")
@@ -139,7 +139,7 @@ def end_sessions(email) -> None:
     user = accounts.find_user(email) or raise_unknown(email)
     ended = accounts.end_sessions(user, by=None)
     db.session.commit()
-    click.echo(f"ended {ended} session(s) of {user.email}")
+    click.echo(f"ended {ended} session(s) of {user.sign_in_name}")
 
 
 @users.command("reset-2fa")
@@ -149,7 +149,7 @@ def reset_two_factor(email) -> None:
     user = accounts.find_user(email) or raise_unknown(email)
     two_factor.reset(user, by=None)
     db.session.commit()
-    click.echo(f"second factor removed for {user.email}; its sessions ended")
+    click.echo(f"second factor removed for {user.sign_in_name}; its sessions ended")
 
 
 def raise_unknown(email: str):

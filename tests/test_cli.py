@@ -82,3 +82,11 @@ def test_unknown_user_is_reported(runner):
     result = runner.invoke(args=["users", "deactivate", "ghost@example.jp"])
     assert result.exit_code != 0
     assert "no user" in result.output
+
+
+def test_commands_name_an_account_without_email_by_its_login_id(runner, app):
+    db.session.add(User(login_id="H123456", name="紙 の人", role=Role.OFFICER))
+    db.session.commit()
+    result = runner.invoke(args=["users", "deactivate", "h123456"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "deactivated H123456"

@@ -99,6 +99,11 @@ class User(db.Model):
         return self.login_token
 
     @property
+    def sign_in_name(self) -> str:
+        """What the person signs in with: the e-mail address, or else the login id."""
+        return self.email or self.login_id or ""
+
+    @property
     def has_two_factor(self) -> bool:
         return self.totp_confirmed_at is not None
 

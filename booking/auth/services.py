@@ -152,7 +152,7 @@ def set_password(
 
 def ensure_acceptable_password(user: User, password: str) -> None:
     """Raise UnacceptablePassword when ``password`` will not do for ``user``."""
-    passwords.ensure_acceptable(password, email=user.email or user.login_id or "", name=user.name)
+    passwords.ensure_acceptable(password, email=user.sign_in_name, name=user.name)
     breached.ensure_not_breached(password)
 
 

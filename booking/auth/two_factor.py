@@ -46,9 +46,7 @@ def start_enrolment(user: User) -> None:
 
 
 def provisioning_uri(user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(
-        name=user.email or user.login_id, issuer_name=ISSUER
-    )
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.sign_in_name, issuer_name=ISSUER)
 
 
 def qr_code(user: User) -> str:
