@@ -4,15 +4,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from booking.auth.forms import NewPasswordForm
 from booking.errors import DomainError
 from booking.fields import ChoiceField, kana_reading, national_phone, plausible_email
 from booking.inputs import no_control_characters
 from booking.rooms.models import Ward
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(NewPasswordForm):
+    """The new password twice (as from a link), and the current one."""
+
     current_password = PasswordField(
         _l("今のパスワード"),
         validators=[
@@ -20,20 +23,6 @@ class PasswordChangeForm(FlaskForm):
             Length(max=1024, message=_l("長すぎます。")),
         ],
         render_kw={"autocomplete": "current-password"},
-    )
-    # Every character is allowed, spaces too; the rules are in booking.auth.passwords.
-    new_password = PasswordField(
-        _l("新しいパスワード"),
-        validators=[DataRequired(_l("新しいパスワードを入力してください。"))],
-        render_kw={"autocomplete": "new-password"},
-    )
-    new_password_again = PasswordField(
-        _l("新しいパスワード（確認のため、もう一度）"),
-        validators=[
-            DataRequired(_l("確認のため、新しいパスワードをもう一度入力してください。")),
-            EqualTo("new_password", message=_l("新しいパスワードが一致しません。")),
-        ],
-        render_kw={"autocomplete": "new-password"},
     )
 
     def attach(self, error: DomainError) -> None:
