@@ -293,11 +293,11 @@ def test_a_failure_half_way_changes_nothing(admin_client, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("the mail template is missing")
 
-    monkeypatch.setattr(invitations, "invite_many", broken)
-    assert confirm(admin_client, location, digest).status_code == 500
+    with monkeypatch.context() as patch:  # undo() would also unfreeze the clock
+        patch.setattr(invitations, "invite_many", broken)
+        assert confirm(admin_client, location, digest).status_code == 500
     assert officers() == {} and row_count(OutboxMessage) == 0
     assert row_count(imports.AccountImport) == 1  # still there to try again
-    monkeypatch.undo()
     assert confirm(admin_client, location, digest).status_code == 302
     assert len(officers()) == 4
 
