@@ -424,6 +424,14 @@ def phone(chromium, live_server, request):
     context.close()
 
 
+def axe_violations(page) -> list[str]:
+    """What axe-core finds on the page, of any impact: every page is held to none."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} × {len(v['nodes'])}" for v in found]
+
+
 def browser_log_in(page, email: str, password: str = TEST_PASSWORD) -> None:
     page.goto("/login")
     page.get_by_label("メールアドレス").fill(email)

@@ -4,7 +4,6 @@ retired, and the audit viewer finds both; every new page is axe-clean, at a PC a
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from booking.auth.models import Role
@@ -12,20 +11,12 @@ from booking.extensions import db
 from booking.reservations import services
 from booking.reservations.services import SafetyDetails, Slot
 from booking.timeutil import TOKYO, at_tokyo
-from tests.conftest import ARTIFACTS, PHONE, browser_log_in
+from tests.conftest import ARTIFACTS, PHONE, axe_violations, browser_log_in
 
 pytestmark = pytest.mark.browser
 
 DESK = {"width": 1280, "height": 800}
 FRIDAY = date(2025, 4, 11)
-
-
-def serious_violations(page) -> list[str]:
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-        for v in Axe().run(page).response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.fixture
@@ -75,21 +66,21 @@ def test_shorter_friday_hours_retire_a_room_and_find_both_in_the_audit_log(
     page.goto("/admin/")
     page.get_by_role("link", name="施設と部屋").click()
     page.get_by_role("link", name=facility.name_ja).click()
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_label("金 閉館").fill("15:00")
     page.get_by_role("button", name="保存する").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("取り消しになります")
     expect(page.get_by_text("保護司 一郎")).to_be_visible()
     expect(page.get_by_text("16:00〜17:00")).to_be_visible()
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("button", name="1件の予約を取り消して保存する").click()
     expect(page.get_by_text("取り消した予約：1件")).to_be_visible()
 
     page.goto(f"/admin/rooms/{spare.id}")
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("link", name="この部屋の予約の受付を終える").click()
     expect(page.get_by_text("取り消しになる予約はありません。")).to_be_visible()
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("button", name="受付を終える").click()
     expect(page.get_by_text("部屋の予約の受付を終えました")).to_be_visible()
 
@@ -106,7 +97,7 @@ def test_shorter_friday_hours_retire_a_room_and_find_both_in_the_audit_log(
     page.get_by_label("施設").select_option(label=facility.name_ja)
     page.get_by_role("button", name="絞り込む").click()
     expect(page.locator("td", has_text="reservation.cancel")).to_have_count(1)
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
 
     officer_page = browser(PHONE)
     browser_log_in(officer_page, officer.email)
@@ -114,7 +105,7 @@ def test_shorter_friday_hours_retire_a_room_and_find_both_in_the_audit_log(
     expect(officer_page.get_by_text("施設の開館時間などの変更のため取り消し")).to_be_visible()
     officer_page.goto(f"/rooms/{spare.id}/reserve")
     expect(officer_page.get_by_text("予約の受付を終えました")).to_be_visible()
-    assert serious_violations(officer_page) == []
+    assert axe_violations(officer_page) == []
 
 
 def test_the_new_pages_are_axe_clean_on_a_phone(
@@ -135,7 +126,7 @@ def test_the_new_pages_are_axe_clean_on_a_phone(
         "/admin/audit",
     ):
         page.goto(path)
-        assert serious_violations(page) == [], path
+        assert axe_violations(page) == [], path
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (path, width)
     # An error page too: the summary and the messages next to the fields.
@@ -143,7 +134,7 @@ def test_the_new_pages_are_axe_clean_on_a_phone(
     page.get_by_label("金 開館").fill("18:00")
     page.get_by_role("button", name="保存する").click()
     expect(page.get_by_text("入力内容に問題があります")).to_be_visible()
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
     # A city-wide closure with its confirmation.
     page.goto("/admin/closures")
     page.get_by_label("休館の始まりの日").fill("2025-04-11")
@@ -151,6 +142,6 @@ def test_the_new_pages_are_axe_clean_on_a_phone(
     page.get_by_label("理由（利用者に表示されます）").fill("停電")
     page.get_by_role("button", name="休館を登録する").click()
     expect(page.get_by_text("保護司 一郎")).to_be_visible()
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("button", name="1件の予約を取り消して保存する").click()
     expect(page.get_by_text("取り消した予約：1件")).to_be_visible()

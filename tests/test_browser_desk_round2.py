@@ -3,7 +3,6 @@
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from booking.auth.models import Role
@@ -12,16 +11,11 @@ from booking.reservations import services
 from booking.reservations.models import Reservation
 from booking.reservations.services import SafetyDetails, Slot
 from booking.timeutil import TOKYO, at_tokyo
-from tests.conftest import ARTIFACTS, browser_log_in
+from tests.conftest import ARTIFACTS, axe_violations, browser_log_in
 
 pytestmark = pytest.mark.browser
 
 DESK = {"width": 1280, "height": 800}
-
-
-def violations(page) -> list[str]:
-    found = Axe().run(page).response["violations"]
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in found]
 
 
 @pytest.fixture
@@ -49,17 +43,17 @@ def test_the_schedule_of_a_picked_day_with_a_print_button(desk_page, facility):
     expect(desk_page.get_by_role("button", name="印刷する")).to_be_visible()  # by script
     desk_page.get_by_label("日付を選ぶ").fill("2025-04-08")
     desk_page.get_by_role("button", name="この日を表示").click()
-    assert desk_page.get_by_text("2025年4月8日(火)").first.is_visible()
+    expect(desk_page.get_by_text("2025年4月8日(火)").first).to_be_visible()  # the new page
     assert desk_page.get_by_text("保護司 一郎").is_visible()
-    assert violations(desk_page) == []
+    assert axe_violations(desk_page) == []
 
 
 def test_booking_for_an_officer_found_by_reading_from_the_free_grid(desk_page, facility, officer):
     desk_page.goto(f"/manage/facilities/{facility.id}/book?day=2025-04-08")
     desk_page.get_by_label("名前・よみがな・電話番号").fill("いちろう")
     desk_page.get_by_role("button", name="探す").click()
-    assert desk_page.get_by_text("見つかった保護司：1人").is_visible()
-    assert violations(desk_page) == []
+    expect(desk_page.get_by_text("見つかった保護司：1人")).to_be_visible()
+    assert axe_violations(desk_page) == []
     desk_page.locator("a.slot--free", has_text="14:00").first.click()
     assert desk_page.get_by_label("開始時刻").input_value() == "14:00"
     desk_page.get_by_role("button", name="予約する").click()
@@ -81,6 +75,6 @@ def test_a_closure_that_hits_a_booking_is_confirmed_on_its_own_page(desk_page, f
         "tel:+81-90-1111-2222"
     )
     assert not desk_page.title().startswith("エラー")
-    assert violations(desk_page) == []
+    assert axe_violations(desk_page) == []
     desk_page.get_by_role("button", name="1件の予約を取り消して休館を登録する").click()
     assert desk_page.get_by_text("休館を登録しました。取り消した予約：1件").is_visible()

@@ -3,7 +3,6 @@
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from booking.auth.models import Role
@@ -13,7 +12,7 @@ from booking.reservations.models import Reservation, Status
 from booking.reservations.services import SafetyDetails, Slot
 from booking.rooms.models import OpeningHours
 from booking.timeutil import TOKYO, at_tokyo
-from tests.conftest import ARTIFACTS, browser_log_in
+from tests.conftest import ARTIFACTS, axe_violations, browser_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -52,12 +51,6 @@ def small(chromium, live_server, request):
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"round2-{name}.png"), full_page=True)
-
-
-def violations(page) -> list[str]:
-    """axe's findings of any impact."""
-    found = Axe().run(page).response["violations"]
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in found]
 
 
 def book(room, officer, day: date, start: str) -> Reservation:
@@ -105,7 +98,7 @@ def test_a_clash_offers_a_free_time_that_books_in_one_tap(small, officer, evenin
     small.get_by_label("来館したことを窓口に伝えてほしい").check()
     small.get_by_role("button", name="予約する").click()
     assert small.get_by_role("heading", name="同じ日の近い時間なら空いています").is_visible()
-    assert violations(small) == []
+    assert axe_violations(small) == []
     shot(small, "clash-offers")
     small.get_by_role("button", name="19:00〜20:00 この時間で予約").click()
     assert small.get_by_role("heading", name="予約が完了しました").is_visible()
@@ -126,7 +119,7 @@ def test_the_done_panel(small, officer, evening_room):
     assert tel.bounding_box()["height"] >= 48
     maps = small.get_by_role("link", name="地図で場所を見る（Googleマップ）")
     assert maps.get_attribute("href").startswith("https://www.google.com/maps/search/")
-    assert violations(small) == [] and small.console_errors == []
+    assert axe_violations(small) == [] and small.console_errors == []
 
 
 def test_undoing_a_cancel(small, officer, evening_room):
@@ -136,7 +129,7 @@ def test_undoing_a_cancel(small, officer, evening_room):
     small.get_by_role("link", name="取り消す").click()
     small.get_by_role("button", name="取り消す").click()
     assert small.get_by_text("予約を取り消しました。").is_visible()
-    assert violations(small) == []
+    assert axe_violations(small) == []
     shot(small, "cancelled-with-undo")
     small.get_by_role("button", name="元に戻す").click()
     assert small.get_by_text("取り消しを元に戻しました。予約は有効です。").is_visible()
@@ -157,7 +150,7 @@ def test_booking_four_weeks_ahead_from_the_month_calendar(small, officer, evenin
     browser_log_in(small, officer.email)
     small.get_by_text("カレンダーからほかの日を選ぶ").click()
     small.get_by_role("link", name="次の月").click()
-    assert violations(small) == []
+    assert axe_violations(small) == []
     small.get_by_role("link", name="2025年5月5日(月)").click()
     assert small.evaluate("location.hash") == "#results"
     assert small.get_by_text("2025年5月5日(月)に空いている部屋は1室です。").is_visible()
@@ -174,7 +167,7 @@ def test_the_form_keeps_repeats_behind_a_disclosure(small, officer, evening_room
     assert small.get_by_text("18:00〜19:00").is_visible()
     small.get_by_text("繰り返して予約する").click()
     assert small.get_by_label("繰り返しの最終日").is_visible()
-    assert violations(small) == []
+    assert axe_violations(small) == []
 
 
 def test_labels_and_links_are_large_enough(small, officer, evening_room):
@@ -226,5 +219,5 @@ def test_every_officer_page_is_light_clean_and_passes_axe(
         )
         assert 0 < sent < BUDGET, (path, sent)
         assert errors == [], (path, errors)
-        assert violations(page) == [], path
+        assert axe_violations(page) == [], path
         context.close()
