@@ -35,7 +35,8 @@ VIA: ContextVar[str | None] = ContextVar("audit_via", default=None)
 
 def record(actor, action: str, obj, *, facility_id: int | None = None, **details: Any) -> None:
     """Write an audit event for ``obj`` (which must have a public_id or an id) at once;
-    ``facility_id`` names the facility it concerns, for the viewer's filter.
+    ``facility_id`` names the facility it concerns, for the viewer's filter (by default
+    ``obj``'s own, or its room's).
 
     A plain INSERT in the caller's transaction: it commits or rolls back with the change.
     """
@@ -50,9 +51,18 @@ def record(actor, action: str, obj, *, facility_id: int | None = None, **details
             "object_type": type(obj).__name__.lower(),
             "object_id": str(getattr(obj, "public_id", None) or obj.id),
             "details": details,
-            "facility_id": facility_id,
+            "facility_id": facility_id if facility_id is not None else facility_of(obj),
         },
     )
+
+
+def facility_of(obj) -> int | None:
+    """The facility of a room or a closure, or of a reservation's or a series' room; None
+    for what belongs to no facility (an account)."""
+    if hasattr(obj, "facility_id"):
+        return obj.facility_id
+    room = getattr(obj, "room", None)
+    return room.facility_id if room is not None else None
 
 
 WRITE = insert(AuditEvent.__table__)

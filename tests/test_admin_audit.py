@@ -14,9 +14,11 @@ from booking.audit import AuditEvent
 from booking.auth import services as accounts
 from booking.auth.models import Role
 from booking.extensions import db
+from booking.reservations import services
 from booking.rooms.models import Facility, Room
 from booking.rooms.seed import seed_rooms
-from tests.conftest import booked, csrf_token, log_in
+from booking.timeutil import at_tokyo
+from tests.conftest import TUESDAY, booked, csrf_token, log_in
 from tests.test_admin_places import facility_form, post, room_form
 
 
@@ -203,9 +205,31 @@ def test_place_changes_are_found_by_facility(admin_client, facility, room, now):
     )
     post(admin_client, f"/admin/rooms/{room.id}", room_form(room, capacity=3))
     post(admin_client, f"/admin/rooms/{room.id}/retire", {"confirm": ""})
-    html = admin_client.get(f"/admin/audit?facility={facility.id}").get_data(as_text=True)
-    for action in ("facility.update", "room.update", "room.retire"):
-        assert action in html
+    assert {"facility.update", "room.update", "room.retire"} <= actions_at(admin_client, facility)
+
+
+def test_an_interview_at_a_facility_is_found_by_that_facility(
+    admin_client, facility, room, officer, now, clock
+):
+    reservation = booked(room, officer)
+    clock(at_tokyo(TUESDAY, time(10, 5)))
+    services.check_in(reservation, by=officer)
+    clock(at_tokyo(TUESDAY, time(10, 55)))
+    services.check_out(reservation, by=officer)
+    services.cancel(booked(room, officer, start="14:00"), by=officer)
+    db.session.commit()
+    assert actions_at(admin_client, facility) == {
+        "reservation.create",
+        "reservation.check_in",
+        "reservation.check_out",
+        "reservation.cancel",
+    }
+
+
+def actions_at(admin_client, facility) -> set[str]:
+    """The actions the viewer's export lists when filtered by ``facility``."""
+    text = admin_client.get(f"/admin/audit.csv?facility={facility.id}").get_data(as_text=True)
+    return {row[1] for row in list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]}
 
 
 # The account commands ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The migrations make the schema, and they match the models exactly."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import flask_migrate
 import pytest
@@ -9,8 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
-from booking import create_app
+from booking import audit, create_app
+from booking.audit import AuditEvent
+from booking.auth import services as accounts
+from booking.auth.models import Role
 from booking.extensions import db
+from booking.reservations.models import Reservation
+from booking.rooms.models import Room
+from booking.rooms.seed import seed_rooms
 from tests.conftest import config_for
 
 
@@ -117,3 +124,34 @@ def test_the_number_the_desk_set_becomes_the_desk_phone(empty_database):
         (1, "011-222-3344", "011-222-3344"),
         (2, "011-771-2231", None),
     ]
+
+
+def test_earlier_audit_events_of_reservations_get_their_facility(empty_database):
+    app = create_app(config_for(empty_database))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0018_account_list_order")
+        seed_rooms()
+        room = db.session.scalars(sa.select(Room).order_by(Room.id.desc())).first()
+        officer = accounts.create_user("officer@example.jp", "保護司 一郎", Role.OFFICER, "x" * 15)
+        db.session.flush()
+        starts_at = datetime(2025, 4, 8, 1, tzinfo=UTC)
+        reservation = Reservation(
+            room=room,
+            officer=officer,
+            created_by=officer,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            blocks_until=starts_at + timedelta(hours=1),
+        )
+        db.session.add(reservation)
+        db.session.flush()
+        for action, obj in (("reservation.check_in", reservation), ("user.create", officer)):
+            audit.record(None, action, obj, facility_id=None)
+        db.session.execute(sa.update(AuditEvent).values(facility_id=None))  # as 0018 wrote them
+        db.session.commit()
+        flask_migrate.upgrade()
+        rows = db.session.execute(sa.select(AuditEvent.action, AuditEvent.facility_id)).all()
+        expected = room.facility_id
+        db.session.remove()
+        db.engine.dispose()
+    assert dict(rows) == {"reservation.check_in": expected, "user.create": None}

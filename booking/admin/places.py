@@ -222,9 +222,7 @@ def update_room(
         return []
     hit = strand_check([room.id], lambda r: fits_room(r, room), confirmed=confirmed)
     cancel_all(hit, _("部屋の予約の決まりの変更のため取り消し"), by=by)
-    audit.record(
-        by, "room.update", room, facility_id=room.facility_id, changed=changed, cancelled=len(hit)
-    )
+    audit.record(by, "room.update", room, changed=changed, cancelled=len(hit))
     return hit
 
 
@@ -235,7 +233,7 @@ def add_room(facility: Facility, values: dict, staffed: Hours, *, by: User) -> R
     room = Room(**values, staffed_hours=intervals(StaffedHours, staffed))
     facility.rooms.append(room)
     db.session.flush()
-    audit.record(by, "room.create", room, facility_id=facility.id)
+    audit.record(by, "room.create", room)
     return room
 
 
@@ -248,7 +246,7 @@ def retire_room(room: Room, *, by: User, confirmed: Collection[int] = ()) -> lis
     hit = strand_check([room.id], lambda _r: False, confirmed=confirmed)
     room.active = False
     cancel_all(hit, _("部屋の利用終了のため取り消し"), by=by)
-    audit.record(by, "room.retire", room, facility_id=room.facility_id, cancelled=len(hit))
+    audit.record(by, "room.retire", room, cancelled=len(hit))
     return hit
 
 
@@ -256,7 +254,7 @@ def reactivate_room(room: Room, *, by: User) -> None:
     ensure_admin(by)
     if not room.active:
         room.active = True
-        audit.record(by, "room.reactivate", room, facility_id=room.facility_id)
+        audit.record(by, "room.reactivate", room)
 
 
 # City-wide closures: one closure row per facility, all with the same period and reason.

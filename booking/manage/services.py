@@ -117,13 +117,13 @@ def add_closure(
     reason = _("休館のため取り消し（%(reason)s）", reason=closure.reason)
     for reservation in hit:
         reservations.cancel(reservation, by=by, reason=reason)
-    audit.record(by, "closure.create", closure, facility_id=facility.id, cancelled=len(hit))
+    audit.record(by, "closure.create", closure, cancelled=len(hit))
     return hit
 
 
 def remove_closure(closure: Closure, *, by: User) -> None:
     ensure_serves(by, closure.facility)
-    audit.record(by, "closure.delete", closure, facility_id=closure.facility_id)
+    audit.record(by, "closure.delete", closure)
     db.session.delete(closure)
 
 

@@ -179,7 +179,7 @@ def cancel(
     reservation.cancel_reason = reason
     reservation.cancelled_by_id = by.id
     reservation.touch()
-    audit.record(by, "reservation.cancel", reservation, facility_id=reservation.room.facility_id)
+    audit.record(by, "reservation.cancel", reservation)
     if notice:
         tell(
             Notice.CANCELLATION,
