@@ -432,6 +432,9 @@ def test_retiring_a_room_lists_its_future_reservations_then_cancels_them(
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Room, room.id).active is False
+    assert db.session.get(Room, room.id).retired_at == now
+    page = admin_client.get(f"/admin/rooms/{room.id}").get_data(as_text=True)
+    assert "この部屋は2025年4月7日(月)に予約の受付を終えました。" in page
     cancelled = db.session.get(Reservation, future.id)
     assert cancelled.status is Status.CANCELLED and "利用終了" in cancelled.cancel_reason
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "room.retire"))

@@ -129,7 +129,7 @@ def test_the_number_the_desk_set_becomes_the_desk_phone(empty_database):
 def test_earlier_audit_events_of_reservations_get_their_facility(empty_database):
     app = create_app(config_for(empty_database))
     with app.app_context():
-        flask_migrate.upgrade(revision="0018_account_list_order")
+        flask_migrate.upgrade()
         seed_rooms()
         room = db.session.scalars(sa.select(Room).order_by(Room.id.desc())).first()
         officer = accounts.create_user("officer@example.jp", "保護司 一郎", Role.OFFICER, "x" * 15)
@@ -149,9 +149,37 @@ def test_earlier_audit_events_of_reservations_get_their_facility(empty_database)
             audit.record(None, action, obj, facility_id=None)
         db.session.execute(sa.update(AuditEvent).values(facility_id=None))  # as 0018 wrote them
         db.session.commit()
+        flask_migrate.downgrade(revision="0018_account_list_order")
         flask_migrate.upgrade()
         rows = db.session.execute(sa.select(AuditEvent.action, AuditEvent.facility_id)).all()
         expected = room.facility_id
         db.session.remove()
         db.engine.dispose()
     assert dict(rows) == {"reservation.check_in": expected, "user.create": None}
+
+
+def test_a_room_retired_before_the_column_gets_the_time_of_its_retirement(empty_database, clock):
+    app = create_app(config_for(empty_database))
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_rooms()
+        admin = accounts.create_user("admin@example.jp", "管理 一郎", Role.ADMIN, "x" * 15)
+        rooms = db.session.scalars(sa.select(Room).order_by(Room.id)).all()[:3]
+        retired, back, _open = rooms
+        for when, action, room in (
+            (datetime(2025, 3, 31, 15, tzinfo=UTC), "room.retire", retired),
+            (datetime(2025, 2, 1, tzinfo=UTC), "room.retire", back),
+            (datetime(2025, 3, 1, tzinfo=UTC), "room.reactivate", back),
+        ):
+            clock(when)
+            audit.record(admin, action, room)
+        retired.active = False
+        db.session.commit()
+        flask_migrate.downgrade(revision="0019_audit_facilities")
+        flask_migrate.upgrade()
+        db.session.expire_all()
+        found = {room.id: room.retired_at for room in rooms}
+        ids = [room.id for room in rooms]
+        db.session.remove()
+        db.engine.dispose()
+    assert found == {ids[0]: datetime(2025, 3, 31, 15, tzinfo=UTC), ids[1]: None, ids[2]: None}

@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from booking import create_app, exports
+from booking.admin import places
 from booking.audit import AuditEvent
 from booking.auth.models import Role, User
 from booking.extensions import db
 from booking.reports import export, queries, services
+from booking.reports.hours import opening_minutes
 from booking.reports.periods import fiscal_year, month
 from booking.reports.services import Table
 from booking.reservations import services as reservations
@@ -197,6 +199,24 @@ def test_every_figure_of_a_known_month(may, facility, officers):
         ],
     ]
     assert report.table("wards").rows == [["中央区", *FACILITY_ROW]]
+
+
+def test_a_retired_room_counts_its_hours_only_until_it_was_retired(make_room, make_user, clock):
+    retired, kept = make_room(), make_room()
+    admin = make_user(Role.ADMIN, email="admin@example.jp")
+    clock(tokyo_at(date(2025, 5, 14), "12:00"))  # a Wednesday
+    places.retire_room(retired, by=admin)
+    db.session.commit()
+    # May 2025: 20 open weekdays of 510 minutes (the 5th and 6th are holidays); before the
+    # 14th, 7 of them, and the 14th itself from 8:45 to 12:00.
+    assert opening_minutes([retired, kept], MAY) == {
+        retired.id: 7 * 510 + 195,
+        kept.id: 20 * 510,
+    }
+    june = month(2025, 6)
+    assert opening_minutes([retired], june) == {retired.id: 0}
+    places.reactivate_room(retired, by=admin)
+    assert opening_minutes([retired], june) == {retired.id: 21 * 510}
 
 
 def test_months_heat_map_and_lead_time_are_counted_in_sapporo_time(may, facility):

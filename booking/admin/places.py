@@ -244,7 +244,7 @@ def retire_room(room: Room, *, by: User, confirmed: Collection[int] = ()) -> lis
     if not room.active:
         raise InvalidInput(_("この部屋は既に予約の受付を終えています。"))
     hit = strand_check([room.id], lambda _r: False, confirmed=confirmed)
-    room.active = False
+    room.active, room.retired_at = False, now_utc()
     cancel_all(hit, _("部屋の利用終了のため取り消し"), by=by)
     audit.record(by, "room.retire", room, cancelled=len(hit))
     return hit
@@ -253,7 +253,7 @@ def retire_room(room: Room, *, by: User, confirmed: Collection[int] = ()) -> lis
 def reactivate_room(room: Room, *, by: User) -> None:
     ensure_admin(by)
     if not room.active:
-        room.active = True
+        room.active, room.retired_at = True, None
         audit.record(by, "room.reactivate", room)
 
 

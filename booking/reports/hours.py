@@ -14,13 +14,16 @@ from booking.timeutil import at_tokyo
 
 
 def opening_minutes(rooms: list[Room], period: Period) -> dict[int, int]:
-    """Minutes each room was open in ``period``: the days its facility opened, less closures."""
+    """Minutes each room was open in ``period``: the days its facility opened, less closures
+    and the time after the room was retired."""
     closures = closures_between(period.starts_at, period.ends_at)
     return {room.id: room_minutes(room, period, closures) for room in rooms}
 
 
 def room_minutes(room: Room, period: Period, closures: list[Closure]) -> int:
     own = [(c.starts_at, c.ends_at) for c in closures if c.applies_to(room)]
+    if room.retired_at is not None:  # retired rooms were open only until then
+        own.append((room.retired_at, max(room.retired_at, period.ends_at)))
     total = 0
     for day in period.days():
         if closed_reason(room, day, closures):

@@ -198,6 +198,8 @@ class Room(db.Model):
     window_days: Mapped[int] = mapped_column(default=60)
     buffer_minutes: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # When an admin retired it: the reports count its opening hours only before this.
+    retired_at: Mapped[datetime | None]
     # Bumped on every change its feeds could show (booking.feeds.changes): the ETag reads these.
     calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
     calendar_changed_at: Mapped[datetime | None]
