@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from booking.auth.forms import NewPasswordForm
+from booking.auth.forms import NewPasswordForm, typed_password
 from booking.errors import DomainError
 from booking.fields import ChoiceField, kana_reading, national_phone, plausible_email
 from booking.inputs import no_control_characters
@@ -16,13 +16,8 @@ from booking.rooms.models import Ward
 class PasswordChangeForm(NewPasswordForm):
     """The new password twice (as from a link), and the current one."""
 
-    current_password = PasswordField(
-        _l("今のパスワード"),
-        validators=[
-            DataRequired(_l("今のパスワードを入力してください。")),
-            Length(max=1024, message=_l("長すぎます。")),
-        ],
-        render_kw={"autocomplete": "current-password"},
+    current_password = typed_password(
+        _l("今のパスワード"), _l("今のパスワードを入力してください。")
     )
 
     def attach(self, error: DomainError) -> None:
@@ -115,13 +110,8 @@ class EmailChangeForm(FlaskForm):
         ],
         render_kw={"type": "email", "autocomplete": "email", "inputmode": "email"},
     )
-    email_password = PasswordField(
-        _l("ご本人確認のため、お使いのパスワード"),
-        validators=[
-            DataRequired(_l("今のパスワードを入力してください。")),
-            Length(max=1024, message=_l("長すぎます。")),
-        ],
-        render_kw={"autocomplete": "current-password"},
+    email_password = typed_password(
+        _l("ご本人確認のため、お使いのパスワード"), _l("今のパスワードを入力してください。")
     )
 
     attach = PasswordChangeForm.attach
@@ -130,14 +120,7 @@ class EmailChangeForm(FlaskForm):
 class ConfirmPasswordForm(FlaskForm):
     """One's own password, typed again before a sensitive change."""
 
-    password = PasswordField(
-        _l("パスワード"),
-        validators=[
-            DataRequired(_l("パスワードを入力してください。")),
-            Length(max=1024, message=_l("長すぎます。")),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = typed_password(_l("パスワード"), _l("パスワードを入力してください。"))
     next = HiddenField()
 
     def attach(self, error: DomainError) -> None:

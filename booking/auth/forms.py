@@ -8,6 +8,15 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from booking.inputs import no_control_characters
 
 
+def typed_password(label: str, missing: str) -> PasswordField:
+    """The account's present password: to log in, or to confirm a change."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(missing), Length(max=1024, message=_l("長すぎます。"))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class LoginForm(FlaskForm):
     # An e-mail address, or the login id of an account without one (printed on its letter).
     email = StringField(
@@ -19,14 +28,7 @@ class LoginForm(FlaskForm):
         ],
         render_kw={"autocomplete": "username", "inputmode": "email", "spellcheck": "false"},
     )
-    password = PasswordField(
-        _l("パスワード"),
-        validators=[
-            DataRequired(_l("パスワードを入力してください。")),
-            Length(max=1024, message=_l("長すぎます。")),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = typed_password(_l("パスワード"), _l("パスワードを入力してください。"))
     next = HiddenField()
 
 
