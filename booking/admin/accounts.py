@@ -20,7 +20,7 @@ from booking.account import invitations
 from booking.audit import AuditEvent
 from booking.auth import services as auth
 from booking.auth import tokens, two_factor
-from booking.auth.models import LoginSession, Role, TokenPurpose, User
+from booking.auth.models import LoginSession, Role, TokenPurpose, User, facility_manager
 from booking.errors import InvalidInput, NotAllowed
 from booking.extensions import db
 from booking.manage.officers import katakana  # readings are kept in katakana
@@ -98,7 +98,11 @@ def matching(query: Select, search: Search) -> Select:
     if search.role is not None:
         query = query.where(User.role == search.role)
     if search.facility_id is not None:
-        query = query.where(User.facilities.any(Facility.id == search.facility_id))
+        # From the few managers of the facility, not a lookup for every account.
+        serving = select(facility_manager.c.user_id).where(
+            facility_manager.c.facility_id == search.facility_id
+        )
+        query = query.where(User.id.in_(serving))
     if search.status is Status.INACTIVE:
         query = query.where(User.active.is_(False))
     elif search.status is Status.INVITED:
