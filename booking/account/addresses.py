@@ -62,15 +62,14 @@ def request_change(user: User, new_email: str, password: str) -> None:
 
 def pending(raw: str) -> AccountToken:
     """The confirmation behind ``raw``, if it can still be used."""
-    token = tokens.find(raw, TokenPurpose.EMAIL)
-    if token is None:
-        raise Gone(
-            _(
-                "このリンクは使えません（使用済みか、期限の1日を過ぎています）。"
-                "アカウントの画面から、もう一度お手続きください。"
-            )
-        )
-    return token
+    return tokens.usable(
+        raw,
+        TokenPurpose.EMAIL,
+        _(
+            "このリンクは使えません（使用済みか、期限の1日を過ぎています）。"
+            "アカウントの画面から、もう一度お手続きください。"
+        ),
+    )
 
 
 def confirm(raw: str) -> User:

@@ -33,15 +33,14 @@ def invited(raw: str) -> User:
 
 
 def usable(raw: str) -> AccountToken:
-    token = tokens.find(raw, TokenPurpose.INVITATION)
-    if token is None:
-        raise Gone(
-            _(
-                "この案内のリンクは使えません（使用済みか、期限の7日を過ぎています）。"
-                "市の担当者に新しい案内を頼んでください。"
-            )
-        )
-    return token
+    return tokens.usable(
+        raw,
+        TokenPurpose.INVITATION,
+        _(
+            "この案内のリンクは使えません（使用済みか、期限の7日を過ぎています）。"
+            "市の担当者に新しい案内を頼んでください。"
+        ),
+    )
 
 
 def accept(raw: str, password: str) -> User:

@@ -52,15 +52,14 @@ def request_reset(email: str) -> None:
 
 def usable(raw: str) -> AccountToken:
     """The reset token behind ``raw``, if it can still be used."""
-    token = tokens.find(raw, TokenPurpose.RESET)
-    if token is None:
-        raise Gone(
-            _(
-                "このリンクは使えません（使用済みか、期限の30分を過ぎています）。"
-                "もう一度「パスワードを忘れた時」からお手続きください。"
-            )
-        )
-    return token
+    return tokens.usable(
+        raw,
+        TokenPurpose.RESET,
+        _(
+            "このリンクは使えません（使用済みか、期限の30分を過ぎています）。"
+            "もう一度「パスワードを忘れた時」からお手続きください。"
+        ),
+    )
 
 
 def reset(raw: str, password: str) -> User:

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 
 from booking.auth.models import AccountToken, TokenPurpose, User
 from booking.auth.sessions import hash_token
+from booking.errors import Gone
 from booking.extensions import db
 from booking.timeutil import now_utc
 
@@ -89,6 +90,15 @@ def find(raw: str, purpose: TokenPurpose) -> AccountToken | None:
     )
     if token is None or not token.is_usable(now_utc()) or not token.user.active:
         return None
+    return token
+
+
+def usable(raw: str, purpose: TokenPurpose, gone: str) -> AccountToken:
+    """The usable token behind ``raw``; otherwise Gone, with ``gone`` telling the person
+    what to do instead."""
+    token = find(raw, purpose)
+    if token is None:
+        raise Gone(gone)
     return token
 
 
