@@ -24,15 +24,17 @@ from booking.rooms.models import Closure, Facility, Room
 from booking.timeutil import now_utc
 
 
-def attempt(form, action, *, question: str, back: str):
-    """Run ``action`` for a valid form: the flash text it returns and a commit, or the
-    confirmation page when it strands reservations, or the error on the form."""
+def attempt(form, action, *, question: str, back: str, done: str):
+    """Run ``action`` for a valid form and commit: the redirect to ``done`` with the flash
+    text it returns; the confirmation page when it strands reservations; or None, with the
+    error put on the form, and its status."""
     try:
         message = action(confirmed=form.confirmed())
     except places.Stranded as stranded:
-        hit = stranded.hit
         db.session.rollback()
-        page = render_template("admin/stranded.html", hit=hit, question=question, back=back)
+        page = render_template(
+            "admin/stranded.html", hit=stranded.hit, question=question, back=back
+        )
         return page, 409
     except DomainError as error:
         db.session.rollback()
@@ -40,7 +42,30 @@ def attempt(form, action, *, question: str, back: str):
         return None, error.status
     db.session.commit()
     flash(message)
-    return None, 302
+    return redirect(done), 302
+
+
+def edit_place(place, form_class, hours, update, *, back: str, done: str, template: str, **page):
+    """The edit page of a facility or a room, with its weekly hours; a save that would cancel
+    reservations shows them first."""
+    form, status = form_class(obj=place), 200
+    if not form.is_submitted():
+        form.fill_hours(hours)
+    if form.validate_on_submit():
+        answer, status = attempt(
+            form,
+            lambda confirmed: saved(
+                update(place, form.values(), form.weekly(), by=current_user, confirmed=confirmed)
+            ),
+            question=_("この変更を保存すると、次の予約が取り消しになります"),
+            back=back,
+            done=done,
+        )
+        if answer is not None:
+            return answer, status
+    elif form.is_submitted():
+        status = 422
+    return render_template(template, form=form, **page), status
 
 
 def saved(cancelled: list) -> str:
@@ -79,28 +104,17 @@ def new_facility():
 def facility(facility_id: int):
     """Edit a facility and its weekly hours; its rooms are listed below."""
     facility = db.get_or_404(Facility, facility_id)
-    form, status = FacilityForm(obj=facility), 200
-    if not form.is_submitted():
-        form.fill_hours(facility.opening_hours)
-    if form.validate_on_submit():
-        back = url_for(".facility", facility_id=facility_id)
-        page, status = attempt(
-            form,
-            lambda confirmed: saved(
-                places.update_facility(
-                    facility, form.values(), form.weekly(), by=current_user, confirmed=confirmed
-                )
-            ),
-            question=_("この変更を保存すると、次の予約が取り消しになります"),
-            back=back,
-        )
-        if status == 302:
-            return redirect(back)
-        if page:
-            return page, status
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/facility.html", facility=facility, form=form), status
+    here = url_for(".facility", facility_id=facility_id)
+    return edit_place(
+        facility,
+        FacilityForm,
+        facility.opening_hours,
+        places.update_facility,
+        back=here,
+        done=here,
+        template="admin/facility.html",
+        facility=facility,
+    )
 
 
 @bp.route("/facilities/<id:facility_id>/rooms/new", methods=["GET", "POST"])
@@ -128,28 +142,17 @@ def new_room(facility_id: int):
 def room(room_id: int):
     """Edit a room's names, safety features, booking rules and staffed hours."""
     room = db.get_or_404(Room, room_id)
-    form, status = RoomForm(obj=room), 200
-    if not form.is_submitted():
-        form.fill_hours(room.staffed_hours)
-    if form.validate_on_submit():
-        back = url_for(".room", room_id=room_id)
-        page, status = attempt(
-            form,
-            lambda confirmed: saved(
-                places.update_room(
-                    room, form.values(), form.weekly(), by=current_user, confirmed=confirmed
-                )
-            ),
-            question=_("この変更を保存すると、次の予約が取り消しになります"),
-            back=back,
-        )
-        if status == 302:
-            return redirect(url_for(".facility", facility_id=room.facility_id))
-        if page:
-            return page, status
-    elif form.is_submitted():
-        status = 422
-    return render_template("admin/room.html", facility=room.facility, room=room, form=form), status
+    return edit_place(
+        room,
+        RoomForm,
+        room.staffed_hours,
+        places.update_room,
+        back=url_for(".room", room_id=room_id),
+        done=url_for(".facility", facility_id=room.facility_id),
+        template="admin/room.html",
+        facility=room.facility,
+        room=room,
+    )
 
 
 @bp.route("/rooms/<id:room_id>/retire", methods=["GET", "POST"])
@@ -195,7 +198,7 @@ def closures():
     form, status = CityClosureForm(), 200
     if form.validate_on_submit():
         values = form.values()
-        page, status = attempt(
+        answer, status = attempt(
             form,
             lambda confirmed: _(
                 "休館を登録しました。取り消した予約：%(n)d件",
@@ -203,11 +206,10 @@ def closures():
             ),
             question=_("この休館で、次の予約が取り消しになります"),
             back=url_for(".closures"),
+            done=url_for(".closures"),
         )
-        if status == 302:
-            return redirect(url_for(".closures"))
-        if page:
-            return page, status
+        if answer is not None:
+            return answer, status
     elif form.is_submitted():
         status = 422
     return render_template(
