@@ -21,6 +21,15 @@ from booking.security import log_event
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
+# Pages where one's own password is typed share the login's limit per account; only wrong
+# guesses (an answer other than the redirect that follows success) count.
+password_guesses = limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=lambda: f"password:{current_user.id}",
+    deduct_when=lambda response: response.status_code != 302,
+)
+
 
 @bp.get("")
 @login_required
@@ -31,11 +40,7 @@ def index():
 
 @bp.post("/password")
 @login_required
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=lambda: f"password:{current_user.id}",
-    deduct_when=lambda response: response.status_code != 302,  # only wrong guesses count
-)
+@password_guesses
 def change_password():
     """Change the password; the current one is asked for, the other browsers signed out."""
     form = PasswordChangeForm()
@@ -80,11 +85,7 @@ def update_details():
 
 @bp.post("/email")
 @login_required
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=lambda: f"password:{current_user.id}",
-    deduct_when=lambda response: response.status_code != 302,  # only wrong guesses count
-)
+@password_guesses
 def change_email():
     """Send a confirmation link to a new address; it takes effect once the link is opened."""
     form = EmailChangeForm()
@@ -139,12 +140,7 @@ def account_page(failed=None, status: int = 200, **forms):
 
 @bp.route("/confirm", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=lambda: f"password:{current_user.id}",
-    deduct_when=lambda response: response.status_code != 302,  # only wrong guesses count
-)
+@password_guesses
 def confirm_password():
     """The password typed again before a sensitive change, then back to where it was."""
     form = ConfirmPasswordForm(next=request.args.get("next", ""))
