@@ -10,7 +10,7 @@ from sqlalchemy import select
 from booking import create_app
 from booking.auth.models import LoginSession
 from booking.extensions import db
-from tests.conftest import Client, config_for, log_in
+from tests.conftest import Client, config_for, csrf_token, log_in
 
 
 def throttled_app(database_url, **settings):
@@ -141,3 +141,31 @@ def test_every_page_has_a_limit_per_address_but_health_checks_and_feeds_do_not(
     assert all(client.get("/healthz").status_code == 200 for _ in range(5))
     assert all(client.get(f"/feeds/{token}.ics").status_code == 200 for _ in range(5))
     assert client_at(app, "198.51.100.10").get("/rooms/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/account/confirm", {"password": "guess"}),
+        ("/account/email", {"new_email": "new@example.jp", "email_password": "guess"}),
+        (
+            "/account/password",
+            {
+                "current_password": "guess",
+                "new_password": "春の雪 坂の上 古い時計",
+                "new_password_again": "春の雪 坂の上 古い時計",
+            },
+        ),
+    ],
+)
+def test_guessing_one_s_own_password_on_the_account_pages_is_limited(
+    database_url, officer, path, fields
+):
+    app = throttled_app(database_url)
+    client = client_at(app, "198.51.100.10")
+    assert log_in(client, officer.email).status_code == 302
+    token = csrf_token(client, "/account")
+    statuses = [
+        client.post(path, data={"csrf_token": token, **fields}).status_code for _ in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]

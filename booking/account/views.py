@@ -21,8 +21,8 @@ from booking.security import log_event
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-# Pages where one's own password is typed share the login's limit per account; only wrong
-# guesses (an answer other than the redirect that follows success) count.
+# Pages where one's own password is typed: each allows the login's number of guesses per
+# account; only wrong ones (an answer other than the redirect after success) count.
 password_guesses = limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     methods=["POST"],
