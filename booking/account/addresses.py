@@ -1,9 +1,8 @@
 """Changing one's own e-mail address: the new address confirms by a link before it takes
 effect, and the old one is told, so that a stolen session cannot quietly take the account."""
 
-from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from booking import audit
@@ -12,7 +11,7 @@ from booking.auth import tokens
 from booking.auth.models import AccountToken, TokenPurpose, User
 from booking.errors import Gone, InvalidInput
 from booking.extensions import db
-from booking.notify.outbox import compose, enqueue, public_url
+from booking.notify.outbox import enqueue, japanese_mail, public_url
 from booking.security import log_event
 
 
@@ -50,12 +49,16 @@ def request_change(user: User, new_email: str, password: str) -> None:
     ensure_free(user, new_email)
     raw = tokens.issue(user, TokenPurpose.EMAIL, by=user, new_email=new_email)
     link = public_url("account.confirm_email", token=raw)
-    with force_locale("ja"):
-        body = render_template("notify/email_confirmation.txt", user=user, link=link)
-        enqueue(
-            "account.email_confirmation",
-            compose(new_email, _("【札幌市】メールアドレスの確認"), body),
-        )
+    enqueue(
+        "account.email_confirmation",
+        japanese_mail(
+            new_email,
+            _l("【札幌市】メールアドレスの確認"),
+            "notify/email_confirmation.txt",
+            user=user,
+            link=link,
+        ),
+    )
     audit.record(user, "user.email_change_requested", user)
     log_event("email.change_requested", user.id)
 
@@ -81,12 +84,16 @@ def confirm(raw: str) -> User:
         raise Gone(_("このリンクは、たった今使われました。"))
     old_email, user.email = user.email, new_email
     if old_email:
-        with force_locale("ja"):
-            body = render_template("notify/email_changed.txt", user=user, masked=masked(new_email))
-            enqueue(
-                "account.email_changed",
-                compose(old_email, _("【札幌市】メールアドレスを変更しました"), body),
-            )
+        enqueue(
+            "account.email_changed",
+            japanese_mail(
+                old_email,
+                _l("【札幌市】メールアドレスを変更しました"),
+                "notify/email_changed.txt",
+                user=user,
+                masked=masked(new_email),
+            ),
+        )
     audit.record(user, "user.email_change", user, changed=["email"])
     log_event("email.change", user.id)
     return user

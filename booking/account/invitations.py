@@ -5,13 +5,16 @@ from types import SimpleNamespace
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from booking import audit
 from booking.auth import services as accounts
 from booking.auth import tokens
 from booking.auth.models import AccountToken, TokenPurpose, User
 from booking.errors import Gone, InvalidInput
-from booking.notify.outbox import compose, enqueue, enqueue_letters, public_url
+from booking.notify.outbox import enqueue, enqueue_letters, japanese_mail, public_url
+
+INVITATION_SUBJECT = _l("【札幌市】保護司面談室予約のご案内")
 
 
 def invite(user: User, *, by: User | None) -> None:
@@ -20,9 +23,9 @@ def invite(user: User, *, by: User | None) -> None:
         raise InvalidInput(_("メールアドレスのない方には、案内状を印刷してお渡しください。"))
     raw = tokens.issue(user, TokenPurpose.INVITATION, by=by)
     link = public_url("auth.invitation", token=raw)
-    with force_locale("ja"):
-        body = render_template("notify/account_invitation.txt", user=user, link=link)
-        message = compose(user.email, _("【札幌市】保護司面談室予約のご案内"), body)
+    message = japanese_mail(
+        user.email, INVITATION_SUBJECT, "notify/account_invitation.txt", user=user, link=link
+    )
     enqueue("account.invitation", message)
     audit.record(by, "user.invite", user)
 
@@ -67,7 +70,7 @@ def invite_many(people: list, *, by: User | None) -> None:
         body = render_template(
             "notify/account_invitation.txt", user=SimpleNamespace(name=name), link=link
         )
-        subject = _("【札幌市】保護司面談室予約のご案内")
+        subject = str(INVITATION_SUBJECT)
     letters = [
         (person.email, body.replace(name, person.name).replace(token, raw))
         for person, raw in zip(people, raws, strict=True)

@@ -8,16 +8,15 @@ the outbox. The audit event of an unknown address does not name it.
 
 from types import SimpleNamespace
 
-from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from booking import audit
 from booking.auth import services as accounts
 from booking.auth import tokens
 from booking.auth.models import AccountToken, TokenPurpose, User
 from booking.errors import Gone
-from booking.notify.outbox import compose, enqueue, public_url
+from booking.notify.outbox import enqueue, japanese_mail, public_url
 from booking.security import log_event
 
 # Written into the e-mail made for an unknown address, which is never sent.
@@ -36,13 +35,14 @@ def request_reset(email: str) -> None:
     known = user is not None and user.active
     raw = tokens.issue(user, TokenPurpose.RESET, by=None) if known else "-" * 43
     link = public_url("auth.reset_password", token=raw)
-    with force_locale("ja"):
-        body = render_template(
-            "notify/password_reset.txt", user=user if known else _NOBODY, link=link
-        )
-        message = compose(
-            user.email if known else _NOBODY.email, _("【札幌市】パスワードの再設定"), body
-        )
+    to = user if known else _NOBODY
+    message = japanese_mail(
+        to.email,
+        _l("【札幌市】パスワードの再設定"),
+        "notify/password_reset.txt",
+        user=to,
+        link=link,
+    )
     if known:
         enqueue("account.password_reset", message)
     # Written either way, so that both answers commit a write and take about as long.

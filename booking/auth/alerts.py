@@ -3,16 +3,15 @@ from a device the account has not used lately."""
 
 from datetime import timedelta
 
-from flask import current_app, render_template
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from booking import audit
 from booking.audit import AuditEvent
 from booking.auth.models import LoginSession, User
 from booking.extensions import db
-from booking.notify.outbox import compose, enqueue, public_url
+from booking.notify.outbox import enqueue, japanese_mail, public_url
 from booking.security import log_event
 from booking.timeutil import now_utc
 
@@ -46,14 +45,14 @@ def warn_of_failed_logins(user: User) -> bool:
         or (counts.get("user.login_failed", 0) < threshold)
     ):
         return False
-    with force_locale("ja"):
-        body = render_template(
-            "notify/account_failed_logins.txt",
-            user=user,
-            failures=counts["user.login_failed"],
-            account_url=public_url("account.index"),
-        )
-        message = compose(user.email, _("【札幌市】ログインの失敗が続いています"), body)
+    message = japanese_mail(
+        user.email,
+        _l("【札幌市】ログインの失敗が続いています"),
+        "notify/account_failed_logins.txt",
+        user=user,
+        failures=counts["user.login_failed"],
+        account_url=public_url("account.index"),
+    )
     enqueue("account.failed_logins", message)
     audit.record(None, "user.failed_logins_warned", user, failures=counts["user.login_failed"])
     log_event("login.failures_warned", user.id)
@@ -80,15 +79,15 @@ def tell_of_new_device(user: User) -> bool:
     first_ever = db.session.scalar(others.limit(1)) is None
     if first_ever or db.session.scalar(seen_lately.limit(1)) is not None:
         return False
-    with force_locale("ja"):
-        body = render_template(
-            "notify/account_new_device.txt",
-            user=user,
-            device=login.device or _("（不明な端末）"),
-            when=login.created_at,
-            account_url=public_url("account.index"),
-        )
-        message = compose(user.email, _("【札幌市】新しい端末からログインがありました"), body)
+    message = japanese_mail(
+        user.email,
+        _l("【札幌市】新しい端末からログインがありました"),
+        "notify/account_new_device.txt",
+        user=user,
+        device=login.device or _l("（不明な端末）"),
+        when=login.created_at,
+        account_url=public_url("account.index"),
+    )
     enqueue("account.new_device", message)
     log_event("login.new_device_told", user.id)
     return True

@@ -5,7 +5,8 @@ from email import base64mime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
@@ -32,6 +33,13 @@ def compose(to: str, subject: str, body: str) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body, charset="utf-8")
     return message
+
+
+def japanese_mail(to: str, subject, template: str, **context) -> EmailMessage:
+    """An e-mail about an account, in Japanese whatever the language of the page that sends
+    it: ``subject`` (a lazy text) and ``template`` with ``context`` rendered in Japanese."""
+    with force_locale("ja"):
+        return compose(to, str(subject), render_template(template, **context))
 
 
 def public_url(endpoint: str, **values) -> str:
