@@ -154,14 +154,8 @@ def facility_choices() -> list[tuple[int, str]]:
 
 
 def stamps(rows) -> dict[int, str]:
-    """Each row's Sapporo date and time; a date is written once however many rows share it."""
-    days: dict = {}
-    written = {}
-    for row in rows:
-        moment = tokyo(row.at)
-        day = days.get(moment.date()) or days.setdefault(moment.date(), long_date(moment))
-        written[row.id] = f"{day} {clock(moment)}"
-    return written
+    """Each row's Sapporo date and time."""
+    return {row.id: f"{long_date(row.at)} {clock(row.at)}" for row in rows}
 
 
 def details_text(details: dict | None) -> str:
